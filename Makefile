@@ -1,0 +1,18 @@
+# The two commands of the README: `make demo` and `make test`. Both set everything up first.
+.PHONY: setup setup-training demo test test-fast
+
+setup:
+	bash scripts/setup.sh
+
+setup-training:
+	bash scripts/setup.sh --training
+
+demo: setup
+	.venv/bin/predraft demo
+
+test: setup-training
+	.venv/bin/python -m pytest
+
+# For iteration: skips tests marked slow (real model, index, Axolotl).
+test-fast: setup
+	.venv/bin/python -m pytest -m "not slow"

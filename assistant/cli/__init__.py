@@ -1,0 +1,25 @@
+"""The `predraft` command. Subcommands parse arguments and call library functions; nothing more.
+
+Each command module registers its commands on `app` when imported; the import order below is the
+order of the flow, which is how `--help` lists them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from assistant.cli.app import app, console_err
+from assistant.errors import PredraftError
+
+from assistant.cli import corpus_cmds  # noqa: E402,F401  ingest, formats, threads, me, consent, stats
+
+
+def main() -> None:
+    try:
+        app()
+    except PredraftError as exc:
+        console_err.print(f"[bold red]error:[/] {exc}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        console_err.print("[yellow]interrupted[/]: anything not committed was rolled back; run the command again to finish.")
+        sys.exit(130)

@@ -1,0 +1,90 @@
+"""The Typer app, its global options, and the shared per-invocation state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from assistant.config import DATA_DIR_ENV, Settings, default_data_dir, ensure_data_dir, load_settings
+from assistant.corpus.store import Corpus
+from assistant.offline import enforce_offline
+
+HELP = """\
+predraft learns how you write from your own chat exports and pre-drafts your next replies.
+Everything stays on this machine.
+
+[bold]The flow[/]
+  1. [cyan]predraft ingest ~/exports/*[/]        import chat exports into the local corpus
+  2. [cyan]predraft me[/] / [cyan]me set NAME[/]            tell predraft which sender is you
+     [cyan]predraft consent exclude NAME[/]     keep a contact out of training and retrieval
+  3. [cyan]predraft dataset build[/], [cyan]train[/]       build a dataset and train your personal LoRA
+  4. [cyan]predraft index[/]                    index your past exchanges for retrieval
+  5. [cyan]predraft draft THREAD[/] / [cyan]review[/]      pre-draft replies and review them
+
+Try it all on bundled sample data with [cyan]predraft demo[/].
+"""
+
+console = Console()
+console_err = Console(stderr=True)
+
+app = typer.Typer(
+    help=HELP,
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@dataclass
+class AppState:
+    data_dir: Path
+    overrides: dict[str, Any] = field(default_factory=dict)
+    _settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            ensure_data_dir(self.data_dir)
+            self._settings = load_settings(self.data_dir, self.overrides)
+        return self._settings
+
+    def corpus(self) -> Corpus:
+        return Corpus(self.settings().corpus_path)
+
+
+state = AppState(data_dir=default_data_dir())
+
+
+@app.callback()
+def _global_options(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            envvar=DATA_DIR_ENV,
+            help="Where the corpus, index, models and feedback live (created private, mode 0700).",
+            show_default=str(default_data_dir()),
+        ),
+    ] = None,
+) -> None:
+    enforce_offline()
+    state.data_dir = (data_dir or default_data_dir()).expanduser().resolve()
+    state.overrides = {}
+    state._settings = None
+
+
+def override(section: str, **values: Any) -> None:
+    """Record CLI flags that override config keys of `section` (None means 'not given')."""
+    given = {k: v for k, v in values.items() if v is not None}
+    if given:
+        state.overrides.setdefault(section, {}).update(given)
+        state._settings = None
+
+
+# Groups shared by several command modules.
+feedback_app = typer.Typer(help="Your review decisions: statistics, and export as training data.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback", rich_help_panel="5. Draft and review")

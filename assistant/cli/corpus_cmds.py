@@ -1,0 +1,182 @@
+"""Commands of the corpus stage: ingest, formats, threads, me, consent, stats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.cli.app import app, console, console_err, override, state
+from assistant.corpus.charts import save_png, terminal_chart
+from assistant.corpus.stats import compute_stats
+from assistant.ingest.registry import all_parsers
+from assistant.ingest.runner import ingest_paths
+
+COLLECT = "1. Collect"
+PEOPLE = "2. People and consent"
+
+me_app = typer.Typer(help="Which sender is you. Run without a subcommand for suggestions.", no_args_is_help=False)
+consent_app = typer.Typer(help="Keep contacts who did not consent out of training data and the retrieval index.",
+                          no_args_is_help=True)
+app.add_typer(me_app, name="me", rich_help_panel=PEOPLE)
+app.add_typer(consent_app, name="consent", rich_help_panel=PEOPLE)
+
+
+@app.command(rich_help_panel=COLLECT)
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Export files, folders or zips. Folders are searched.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Force a format (see `predraft formats`).")] = "auto",
+    timezone: Annotated[str | None, typer.Option(help="Zone for exports without offsets, e.g. Europe/Berlin.")] = None,
+) -> None:
+    """Import chat exports into the local corpus. Safe to rerun: nothing is imported twice.
+
+    Each file is stored in one transaction, so an interrupted run leaves the corpus as it was
+    before that file; running the command again finishes the job.
+    """
+    override("ingest", timezone=timezone)
+    settings = state.settings()
+    with state.corpus() as corpus, Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+        console=console_err, transient=True,
+    ) as progress:
+        task = progress.add_task("finding exports", total=None)
+        result = ingest_paths(
+            corpus, paths, fmt=fmt, timezone=settings.ingest.timezone,
+            on_source=lambda name: progress.update(task, description=f"importing {name}"),
+        )
+    table = Table("source", "format", "threads", "new", "updated", "seen", title="ingest")
+    for r in result.reports:
+        if r.skipped:
+            table.add_row(r.path, r.format, "-", "0", "0", "already imported")
+        else:
+            table.add_row(r.path, r.format, str(r.threads), str(r.messages_added), str(r.messages_updated),
+                          str(r.messages_seen))
+        for w in r.warnings:
+            console_err.print(f"[yellow]warning:[/] {r.path}: {w.location}: {w.message}")
+    if result.reports:
+        console.print(table)
+    for failure in result.failures:
+        console_err.print(f"[bold red]error:[/] {failure.path}: {failure.message}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command(rich_help_panel=COLLECT)
+def formats() -> None:
+    """List the export formats predraft reads."""
+    table = Table("format", "platform", "what it reads")
+    for name, parser in all_parsers().items():
+        table.add_row(name, parser.platform, parser.description)
+    console.print(table)
+
+
+@app.command(rich_help_panel=COLLECT)
+def threads(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+    """List the threads in the corpus with their ids (other commands take an id or a title)."""
+    with state.corpus() as corpus:
+        rows = [
+            {"id": t.id, "platform": t.platform, "title": t.title, "group": t.is_group,
+             "messages": corpus.db.execute("SELECT count(*) FROM messages WHERE thread_id = ?", (t.id,)).fetchone()[0]}
+            for t in corpus.threads()
+        ]
+    if as_json:
+        console.print_json(json.dumps(rows))
+        return
+    table = Table("id", "platform", "title", "group", "messages")
+    for r in rows:
+        table.add_row(str(r["id"]), r["platform"], r["title"], "yes" if r["group"] else "", str(r["messages"]))
+    console.print(table)
+
+
+@me_app.callback(invoke_without_command=True)
+def me(ctx: typer.Context) -> None:
+    """Show who is set as you, or suggest the likeliest sender (the one present in most threads)."""
+    if ctx.invoked_subcommand:
+        return
+    with state.corpus() as corpus:
+        current = corpus.me()
+        suggestions = corpus.suggest_me()
+    if current:
+        console.print(f"You are [bold]{current.name}[/].")
+    if not suggestions:
+        console.print("The corpus is empty: run `predraft ingest PATH` first.")
+        return
+    table = Table("name", "threads", "messages", title="likeliest to be you")
+    for person, n_threads, n_messages in suggestions:
+        table.add_row(person.name, str(n_threads), str(n_messages))
+    console.print(table)
+    if not current:
+        console.print(f"Set it with: predraft me set {json.dumps(suggestions[0][0].name)} [--alias OTHER_NAME ...]")
+
+
+@me_app.command("set")
+def me_set(
+    name: Annotated[str, typer.Argument(help="Your name as it appears in the exports.")],
+    alias: Annotated[list[str] | None, typer.Option("--alias", "-a", help="Another name of yours (repeatable).")] = None,
+) -> None:
+    """Record which sender is you; aliases link your accounts on other platforms."""
+    with state.corpus() as corpus:
+        person = corpus.set_me(name, alias or [])
+    linked = f" (linked: {', '.join(alias)})" if alias else ""
+    console.print(f"You are now [bold]{person.name}[/]{linked}.")
+
+
+@consent_app.command("exclude")
+def consent_exclude(name: Annotated[str, typer.Argument(help="The contact's name as in the corpus.")]) -> None:
+    """Exclude a contact: their messages never reach training data or the retrieval index."""
+    with state.corpus() as corpus:
+        person = corpus.set_consent(name, excluded=True)
+    mode = state.settings().privacy.consent_mode
+    console.print(f"Excluded [bold]{person.name}[/] (mode: {mode}). Rebuild datasets and the index to apply it.")
+
+
+@consent_app.command("include")
+def consent_include(name: Annotated[str, typer.Argument(help="The contact's name as in the corpus.")]) -> None:
+    """Include a contact again."""
+    with state.corpus() as corpus:
+        person = corpus.set_consent(name, excluded=False)
+    console.print(f"Included [bold]{person.name}[/].")
+
+
+@consent_app.command("list")
+def consent_list() -> None:
+    """List excluded contacts and the mode applied to them."""
+    with state.corpus() as corpus:
+        excluded = [p.name for p in corpus.people() if p.consent == "exclude"]
+    mode = state.settings().privacy.consent_mode
+    if not excluded:
+        console.print("No contact is excluded.")
+    for name in excluded:
+        console.print(f"{name}\texcluded ({mode})")
+
+
+@app.command(rich_help_panel=COLLECT)
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print everything machine-readably, per source file too.")] = False,
+    png: Annotated[Path | None, typer.Option(help="Where to save the chart (default: <data dir>/stats.png).")] = None,
+) -> None:
+    """Messages per platform, year and contact, and your share; a terminal chart and a PNG."""
+    with state.corpus() as corpus:
+        data = compute_stats(corpus)
+    if as_json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    console.print(f"[bold]{data['messages']}[/] messages in [bold]{data['threads']}[/] threads; "
+                  + (f"yours: {data['my_messages']} ({data['my_share']:.0%})" if data["me"] else
+                     "run `predraft me` to say which sender is you"))
+    table = Table("platform", "messages")
+    for platform, n in data["by_platform"].items():
+        table.add_row(platform, str(n))
+    console.print(table)
+    contacts = Table("contact", "messages", "")
+    for c in data["by_contact"][:15]:
+        contacts.add_row(c["name"], str(c["messages"]), "you" if c["is_me"] else ("excluded" if c["excluded"] else ""))
+    console.print(contacts)
+    if data["by_year"]:
+        print(terminal_chart(data, width=min(console.width, 100)))
+        path = save_png(data, png or state.settings().data_dir / "stats.png")
+        console.print(f"chart saved to {path}")

@@ -1,0 +1,94 @@
+"""Schema as named migrations, each applied once and recorded in `migrations`."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT first; running statement by statement keeps a migration atomic.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _m001_initial(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            format TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            messages_added INTEGER NOT NULL DEFAULT 0,
+            messages_seen INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            is_me INTEGER NOT NULL DEFAULT 0,
+            consent TEXT CHECK (consent IS NULL OR consent = 'exclude')
+        );
+        CREATE TABLE identities (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            platform TEXT NOT NULL,
+            handle TEXT NOT NULL,
+            UNIQUE (platform, handle)
+        );
+        CREATE TABLE threads (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            key TEXT NOT NULL,
+            title TEXT NOT NULL,
+            is_group INTEGER NOT NULL DEFAULT 0,
+            participants TEXT NOT NULL DEFAULT '[]',
+            UNIQUE (platform, key)
+        );
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            thread_id INTEGER NOT NULL REFERENCES threads(id),
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            sender_id INTEGER REFERENCES people(id),
+            sender_name TEXT,
+            ts INTEGER NOT NULL,            -- UTC milliseconds since the epoch
+            utc_offset_min INTEGER,          -- offset stated by the export, if any
+            text TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('text', 'media', 'system', 'reaction')),
+            media TEXT,
+            message_id TEXT,
+            reply_to TEXT,
+            edited INTEGER NOT NULL DEFAULT 0,
+            unsent INTEGER NOT NULL DEFAULT 0,
+            forwarded INTEGER NOT NULL DEFAULT 0,
+            dedupe_key TEXT NOT NULL,        -- platform id, else a content hash
+            UNIQUE (thread_id, dedupe_key)
+        );
+        CREATE INDEX messages_thread_ts ON messages (thread_id, ts, id);
+        CREATE INDEX messages_sender ON messages (sender_id);
+        """
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+    ("001_initial", _m001_initial),
+]
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+    for name, apply in MIGRATIONS:
+        if name in done:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            apply(db)
+            db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")

@@ -1,0 +1,87 @@
+"""Every review decision in SQLite: what was shown, what the user kept, how long it took."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+Action = Literal["accept", "edit", "regenerate", "reject"]
+
+
+def context_hash(prompt: str) -> str:
+    return hashlib.blake2b(prompt.encode(), digest_size=12).hexdigest()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision on a draft. `prompt` is the exact model prompt, so a training example needs no rebuild."""
+
+    thread_id: int
+    prompt: str
+    candidates: list[str]
+    action: Action
+    chosen_index: int | None = None
+    final_text: str | None = None  # what the user sent (accepted or edited text)
+    edit_distance: int | None = None
+    latency_ms: int | None = None  # from drafts shown to decision
+    model_id: str = ""
+    adapter_id: str = ""
+    as_of: str | None = None
+    confidence: float | None = None
+    chain_id: str | None = None  # the graph run (thread_id of the checkpointer) this came from
+    step: int = 0  # depth in the response chain
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    @property
+    def context_hash(self) -> str:
+        return context_hash(self.prompt)
+
+
+class FeedbackStore:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(
+            """CREATE TABLE IF NOT EXISTS decisions (
+                id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, thread_id INTEGER NOT NULL,
+                context_hash TEXT NOT NULL, prompt TEXT NOT NULL, candidates TEXT NOT NULL,
+                action TEXT NOT NULL, chosen_index INTEGER, final_text TEXT, edit_distance INTEGER,
+                latency_ms INTEGER, model_id TEXT NOT NULL, adapter_id TEXT NOT NULL, as_of TEXT,
+                confidence REAL, chain_id TEXT, step INTEGER NOT NULL DEFAULT 0,
+                UNIQUE (chain_id, step, context_hash, action, created_at))"""
+        )
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def record(self, d: Decision) -> int:
+        """Store a decision; recording the same one twice (a resumed graph node) stores it once."""
+        with self.db:
+            cur = self.db.execute(
+                """INSERT OR IGNORE INTO decisions (created_at, thread_id, context_hash, prompt, candidates, action,
+                   chosen_index, final_text, edit_distance, latency_ms, model_id, adapter_id, as_of, confidence,
+                   chain_id, step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (d.created_at, d.thread_id, d.context_hash, d.prompt, json.dumps(d.candidates), d.action,
+                 d.chosen_index, d.final_text, d.edit_distance, d.latency_ms, d.model_id, d.adapter_id, d.as_of,
+                 d.confidence, d.chain_id, d.step),
+            )
+        return cur.lastrowid
+
+    def decisions(self) -> Iterator[Decision]:
+        for r in self.db.execute("SELECT * FROM decisions ORDER BY id"):
+            yield Decision(
+                thread_id=r["thread_id"], prompt=r["prompt"], candidates=json.loads(r["candidates"]),
+                action=r["action"], chosen_index=r["chosen_index"], final_text=r["final_text"],
+                edit_distance=r["edit_distance"], latency_ms=r["latency_ms"], model_id=r["model_id"],
+                adapter_id=r["adapter_id"], as_of=r["as_of"], confidence=r["confidence"], chain_id=r["chain_id"],
+                step=r["step"], created_at=r["created_at"],
+            )

@@ -1,0 +1,1 @@
+"""Exports -> corpus: parsers (one per format) behind a registry, and the runner that stores them."""

@@ -1,0 +1,1 @@
+"""One module per export format; each registers its parser with `assistant.ingest.registry.register`."""

@@ -1,0 +1,87 @@
+"""The one prompt format, used for training examples and at inference alike.
+
+The default model is a base model with no chat template, so a thread is rendered as a plain
+transcript that the model continues:
+
+    ### WhatsApp chat with Maya · Sunday 2023-04-02
+    Maya: are you coming tonight?
+    Maya: bring the speaker
+    Me: yes
+    Me: on my way
+
+The user is always "Me". Each message is one line; a line break inside a message becomes a new
+line indented with a tab. The header carries the date, so the model learns *when* a reply was
+written and `--as-of` can ask for the writer of another year.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+ME = "Me"
+HEADER_PREFIX = "### "
+_SPEAKER_LINE = re.compile(r"^([^\t\n:][^\n:]{0,60}):(?: |$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    speaker: str  # a display name, or ME
+    text: str
+
+
+def header(platform: str, contact: str, when: date, is_group: bool = False) -> str:
+    """`### WhatsApp chat with Maya · Sunday 2023-04-02` (groups: `### WhatsApp group "Crew" · ...`)."""
+    who = f'group "{contact}"' if is_group else f"chat with {contact}"
+    return f"{HEADER_PREFIX}{platform_label(platform)} {who} · {when:%A %Y-%m-%d}"
+
+
+def platform_label(platform: str) -> str:
+    labels = {"whatsapp": "WhatsApp", "imessage": "iMessage", "sms": "SMS", "email": "Email"}
+    return labels.get(platform, platform.capitalize())
+
+
+def render_message(speaker: str, text: str) -> str:
+    speaker = speaker.replace(":", "").replace("\n", " ").strip() or "Someone"
+    body = "\n\t".join(part.strip() for part in text.strip().splitlines()) or "…"
+    return f"{speaker}: {body}"
+
+
+def render_transcript(head: str, lines: Iterable[Line]) -> str:
+    return "\n".join([head, *(render_message(line.speaker, line.text) for line in lines)]) + "\n"
+
+
+def build_prompt(head: str, context: Sequence[Line], speaker: str = ME) -> str:
+    """The transcript so far, ending with `speaker:` for the model to continue."""
+    return render_transcript(head, context) + f"{speaker}:"
+
+
+def render_reply(messages: Sequence[str], speaker: str = ME) -> str:
+    """The training target after `build_prompt`: ' yes\\nMe: on my way\\n'."""
+    first, *rest = [render_message(speaker, m) for m in messages]
+    return first[len(speaker) + 1 :] + "".join("\n" + line for line in rest) + "\n"
+
+
+def parse_reply(generated: str, speaker: str = ME) -> list[str]:
+    """Split a generated continuation into the speaker's messages; stop at anyone else's line."""
+    messages: list[str] = []
+    for i, raw in enumerate(generated.split("\n")):
+        if raw.startswith("\t") and messages:
+            messages[-1] += "\n" + raw[1:]
+            continue
+        if i > 0:
+            match = _SPEAKER_LINE.match(raw)
+            if raw.startswith(HEADER_PREFIX) or not match or match.group(1) != speaker:
+                break
+            raw = raw[match.end() :]
+        if raw.strip():
+            messages.append(raw.strip())
+    return messages
+
+
+def stop_sequences(other_speakers: Iterable[str]) -> list[str]:
+    """Literal stops for the model: another speaker's line, a new header, or a blank line."""
+    stops = {f"\n{render_message(s, 'x')[:-3]}:" for s in other_speakers if s != ME}
+    return sorted(stops | {"\n\n", f"\n{HEADER_PREFIX.strip()}"})
