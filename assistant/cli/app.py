@@ -14,18 +14,20 @@ from assistant.corpus.store import Corpus
 from assistant.offline import enforce_offline
 
 HELP = """\
-predraft learns how you write from your own chat exports and pre-drafts your next replies.
-Everything stays on this machine.
+predraft learns how you write from your chat exports and pre-drafts
+your next replies. Everything stays on this machine.
 
 [bold]The flow[/]
-  1. [cyan]predraft ingest ~/exports/*[/]        import chat exports into the local corpus
-  2. [cyan]predraft me[/] / [cyan]me set NAME[/]            tell predraft which sender is you
-     [cyan]predraft consent exclude NAME[/]     keep a contact out of training and retrieval
-  3. [cyan]predraft dataset build[/], [cyan]train[/]       build a dataset and train your personal LoRA
-  4. [cyan]predraft index[/]                    index your past exchanges for retrieval
-  5. [cyan]predraft draft THREAD[/] / [cyan]review[/]      pre-draft replies and review them
+ 1. [cyan]predraft ingest EXPORTS...[/]      import chat exports (any format)
+ 2. [cyan]predraft me set NAME[/]            say which sender is you
+    [cyan]predraft consent exclude NAME[/]   keep a contact out of it all
+ 3. [cyan]predraft dataset build[/]          your turns become examples
+    [cyan]predraft train[/] / [cyan]export[/]         your LoRA, then GGUF
+ 4. [cyan]predraft index[/]                  index past exchanges
+ 5. [cyan]predraft draft THREAD[/]           pre-draft a reply chain
+    [cyan]predraft review[/]                 accept, edit, reject drafts
 
-Try it all on bundled sample data with [cyan]predraft demo[/].
+New here? [cyan]predraft demo[/] runs it all on bundled sample data.
 """
 
 console = Console()
@@ -35,6 +37,7 @@ app = typer.Typer(
     help=HELP,
     rich_markup_mode="rich",
     no_args_is_help=True,
+    add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -1,0 +1,239 @@
+"""Telegram Desktop JSON export (`result.json`), for one chat or for the whole account.
+
+One chat: {name, type, id, messages: [...]}. Whole account: {..., chats: {list: [chat, ...]},
+left_chats: {list: [...]}}. Account exports reach gigabytes, so messages are streamed one at a time.
+`date` is the exporting machine's local time and `date_unixtime` the instant; their difference is the
+offset the user lived in, kept on each message (it changes with daylight saving time).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from assistant.corpus.models import Event, Kind, ParsedMessage, ParsedThread, ParseWarning
+from assistant.ingest.base import ParseError, Parser, read_head
+from assistant.ingest.jsonstream import BOM, Record, json_items
+from assistant.ingest.registry import register
+
+CHAT_PREFIXES = ("", "chats.list.item", "left_chats.list.item")
+CHAT_LISTS = ("chats.list", "left_chats.list")
+HEADER_KEYS = ("name", "type", "id")
+ONE_TO_ONE = {"personal_chat", "bot_chat", "saved_messages"}
+MEDIA_TYPES = {
+    "sticker": "sticker",
+    "voice_message": "audio",
+    "audio_file": "audio",
+    "video_file": "video",
+    "video_message": "video",
+    "animation": "gif",
+}
+# Fields that make a message media even without media_type, checked in this order.
+MEDIA_FIELDS = (
+    ("photo", "image"),
+    ("poll", "poll"),
+    ("contact_information", "contact"),
+    ("location_information", "location"),
+    ("game_title", "game"),
+    ("invoice_information", "invoice"),
+    ("file", "file"),
+)
+ACTION_PHRASES = {
+    "create_group": "created the group",
+    "create_channel": "created the channel",
+    "invite_members": "added",
+    "remove_members": "removed",
+    "join_group_by_link": "joined the group via invite link",
+    "edit_group_title": "changed the group name to",
+    "edit_group_photo": "changed the group photo",
+    "delete_group_photo": "removed the group photo",
+    "pin_message": "pinned a message",
+    "phone_call": "called",
+    "group_call": "started a video chat",
+    "migrate_to_supergroup": "upgraded the group to a supergroup",
+    "migrate_from_group": "upgraded the group to a supergroup",
+}
+MAX_OFFSET = timedelta(hours=14)  # the widest UTC offset in use (Kiribati)
+_MARKERS = re.compile(
+    rb'"date_unixtime"|"personal_information"|"from_id"\s*:\s*"user'
+    rb'|"type"\s*:\s*"(?:personal_chat|bot_chat|saved_messages|private_group|private_supergroup'
+    rb'|public_supergroup|private_channel|public_channel)"'
+)
+
+
+def export_file(path: Path) -> Path:
+    return path / "result.json" if path.is_dir() else path
+
+
+def flatten_text(value: object, rec: Record) -> str:
+    """`text` is a string, or a list of strings and entities ({type, text}) such as links and bold runs."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    if not isinstance(value, list):
+        raise ParseError(rec.path, '"text" to be text or a list of text parts', location=rec.location)
+    parts = []
+    for part in value:
+        piece = part.get("text") if isinstance(part, dict) else part
+        if not isinstance(piece, str):
+            raise ParseError(rec.path, 'each "text" part to be text or an entity with "text"', location=rec.location)
+        parts.append(piece)
+    return "".join(parts)
+
+
+def message_time(rec: Record) -> datetime:
+    """Aware when `date_unixtime` is there (exports since 2022), else the naive local `date`."""
+    local_text = rec.text("date")
+    if local_text is None:
+        raise ParseError(rec.path, 'a "date"', location=rec.location)
+    try:
+        local = datetime.fromisoformat(local_text).replace(tzinfo=None)
+        unix = rec.ident("date_unixtime")
+        if unix is None:
+            return local
+        instant = datetime.fromtimestamp(int(unix), UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise ParseError(rec.path, "an ISO date and a Unix time", location=rec.location, found=local_text) from exc
+    offset = timedelta(minutes=round((local - instant.replace(tzinfo=None)).total_seconds() / 60))
+    if abs(offset) > MAX_OFFSET:  # the two fields disagree: trust the instant
+        offset = timedelta(0)
+    return instant.astimezone(timezone(offset))
+
+
+def media_of(rec: Record) -> str | None:
+    if rec.has("photo"):
+        return "image"
+    if (media_type := rec.text("media_type")) is not None:
+        return MEDIA_TYPES.get(media_type, media_type)
+    return next((label for key, label in MEDIA_FIELDS if rec.has(key)), None)
+
+
+def describe_action(rec: Record) -> str:
+    """'Maya added Jonas, Lea' from a service message's actor, action and details."""
+    action = rec.text("action") or "service message"
+    words = [rec.text("actor") or "Someone", ACTION_PHRASES.get(action, action.replace("_", " "))]
+    members = [m for m in rec.values("members") if isinstance(m, str)]
+    if members:
+        words.append(", ".join(members))
+    if (title := rec.text("title")) and action != "pin_message":
+        words.append(f"“{title}”")
+    if (seconds := rec.number("duration_seconds")) is not None:
+        words.append(f"({int(seconds)} s)")
+    elif rec.text("discard_reason") in ("missed", "busy"):
+        words.append(f"({rec.text('discard_reason')})")
+    return " ".join(words)
+
+
+@dataclass
+class _Chat:
+    """A chat being read: its header fields, then its messages as they stream by."""
+
+    file: Path
+    prefix: str
+    header: dict[str, object] = field(default_factory=dict)
+    thread: ParsedThread | None = None
+    count: int = 0
+    last_id: str | None = None
+    senders: list[str] = field(default_factory=list)
+
+    def where(self) -> str:
+        chat = f"chat {self.header.get('id')}" if "id" in self.header else "chat"
+        return f"{chat}, after message id {self.last_id}" if self.last_id else chat
+
+    def start(self) -> ParsedThread:
+        header = Record(self.header, self.file, self.where())
+        key = header.ident("id")
+        if key is None:
+            raise ParseError(self.file, "the chat's \"id\" before its \"messages\"", location=self.where())
+        kind = header.text("type") or "personal_chat"
+        title = header.text("name") or ("Saved Messages" if kind == "saved_messages" else "Deleted Account")
+        participants = (title,) if kind == "personal_chat" else ()
+        self.thread = ParsedThread(key=key, platform=TelegramParser.platform, title=title,
+                                   participants=participants, is_group=kind not in ONE_TO_ONE)
+        return self.thread
+
+    def finish(self) -> ParsedThread:
+        """The thread again, now naming everyone who wrote in it (the export lists no members)."""
+        assert self.thread is not None
+        known = [p for p in self.thread.participants if p not in self.senders]
+        return replace(self.thread, participants=tuple(known + self.senders))
+
+    def message(self, value: object) -> ParsedMessage | ParseWarning:
+        assert self.thread is not None
+        self.count += 1
+        rec = Record.of(value, self.file, f"chat {self.thread.key}, message #{self.count}")
+        self.last_id = rec.ident("id")
+        if self.last_id is not None:
+            rec = replace(rec, location=f"chat {self.thread.key}, message id {self.last_id}")
+        kind = rec.text("type") or "message"
+        when = message_time(rec)
+        common = dict(thread_key=self.thread.key, timestamp=when, message_id=self.last_id)
+        if kind == "service":
+            return ParsedMessage(sender=None, text=describe_action(rec), kind=Kind.SYSTEM, **common)
+        if kind != "message":
+            return ParseWarning(rec.location, f"unknown message type {kind!r} skipped")
+        text = flatten_text(rec.data.get("text", rec.data.get("text_entities")), rec)
+        media = media_of(rec)
+        if media == "poll":
+            poll = rec.record("poll")
+            text = text or (poll.text("question") if poll else None) or ""
+        if not text and media is None:
+            return ParseWarning(rec.location, "message with neither text nor media skipped")
+        sender = rec.text("from") or "Deleted Account"
+        if sender not in self.senders:
+            self.senders.append(sender)
+        return ParsedMessage(
+            sender=sender,
+            text=text,
+            kind=Kind.MEDIA if media else Kind.TEXT,
+            media=media,
+            reply_to=rec.ident("reply_to_message_id"),
+            edited="edited" in rec.data,
+            forwarded="forwarded_from" in rec.data,
+            **common,
+        )
+
+
+@register
+class TelegramParser(Parser):
+    name = "telegram"
+    platform = "telegram"
+    description = "Telegram Desktop JSON export (result.json): one chat or the whole account"
+
+    def detect(self, path: Path) -> float:
+        file = export_file(path)
+        head = read_head(file, 16384).removeprefix(BOM).lstrip()
+        if not head.startswith(b"{") or not _MARKERS.search(head):
+            return 0.0
+        return 0.95 if file.name == "result.json" else 0.85
+
+    def parse(self, path: Path) -> Iterator[Event]:
+        file = export_file(path)
+        items = {f"{p}.messages.item".lstrip(".") for p in CHAT_PREFIXES}
+        items |= {f"{p}.{k}".lstrip(".") for p in CHAT_PREFIXES for k in HEADER_KEYS}
+        chat: _Chat | None = None
+        found = False
+        for prefix, event, value in json_items(file, items, where=lambda: chat.where() if chat else "top level"):
+            if prefix in CHAT_PREFIXES and event == "start_map":
+                chat = _Chat(file, prefix)
+            elif chat is None:
+                found = found or (prefix in CHAT_LISTS and event == "start_array")
+            elif event == "item" and prefix.endswith("messages.item"):
+                if chat.thread is None:  # cannot happen in valid JSON: the array opens first
+                    raise ParseError(file, "a chat header before its messages", location=chat.where())
+                yield chat.message(value)
+            elif event == "item":
+                chat.header[prefix.rpartition(".")[2]] = value
+            elif event == "start_array" and prefix == f"{chat.prefix}.messages".lstrip("."):
+                found = True
+                yield chat.start()
+            elif event == "start_array" and prefix in CHAT_LISTS:
+                found = True
+            elif event == "end_map" and prefix == chat.prefix:
+                if chat.thread is not None:
+                    yield chat.finish()
+                chat = None
+        if not found:
+            raise ParseError(file, 'a Telegram export: a chat with "messages", or an account export with "chats"')

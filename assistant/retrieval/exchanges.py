@@ -1,0 +1,82 @@
+"""A thread cut into exchanges: what was said to the user, and what the user wrote back.
+
+Pure functions of a thread's messages (already filtered by the privacy policy). Retrieval matches
+the current conversation against each exchange's context and shows the user's own reply as
+evidence of how they write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+
+from assistant.corpus.models import Kind, Message, Thread
+from assistant.prompting import ME, render_message
+
+_NOT_WORDS = {Kind.SYSTEM, Kind.REACTION}  # nobody's words: they neither split a turn nor fill context
+
+
+@dataclass(frozen=True)
+class Exchange:
+    id: str  # "<thread id>:<id of the turn's first message>": stable across re-indexing
+    thread_id: int
+    thread_title: str
+    contact: str  # who the user answered: the last other speaker in the context, else the thread title
+    platform: str
+    timestamp: datetime  # UTC, of the user's turn
+    year: int
+    context: str  # the messages before the turn, one `Name: text` line each (the user is `Me`)
+    reply: str  # the user's text messages of the turn, one line each (inner breaks as `\n\t`)
+
+    @property
+    def embedded_text(self) -> str:
+        """What the index embeds: the situation the user was in, or the opener itself when there was none."""
+        return self.context or self.reply
+
+
+def _speaker(m: Message) -> str:
+    return ME if m.is_me else (m.sender or "Someone")
+
+
+def _context_text(m: Message) -> str:
+    # A photo in context still tells that something was shown; its caption, when any, says what.
+    return m.text if m.text.strip() else f"<{m.media or 'media'}>"
+
+
+def _reply_line(text: str) -> str:
+    # The transcript's own convention: a line break inside a message continues on a tab-indented line.
+    return render_message(ME, text).removeprefix(f"{ME}: ")
+
+
+def exchanges_from_thread(thread: Thread, messages: list[Message], context_messages: int) -> Iterator[Exchange]:
+    """One exchange per user turn (consecutive messages of the user) that has text.
+
+    `messages` are in time order. The context holds up to `context_messages` messages before the
+    turn, both sides. Media-only turns have no words to learn from and yield nothing.
+    """
+    spoken = [m for m in messages if m.kind not in _NOT_WORDS and not m.unsent]
+    position = 0
+    for is_me, run in groupby(spoken, key=lambda m: m.is_me):
+        turn = list(run)
+        start, position = position, position + len(turn)
+        if not is_me:
+            continue
+        replies = [_reply_line(m.text) for m in turn if m.kind == Kind.TEXT and m.text.strip()]
+        if not replies:
+            continue
+        before = spoken[max(0, start - context_messages) : start]
+        others = [m for m in before if not m.is_me]
+        first = turn[0]
+        yield Exchange(
+            id=f"{thread.id}:{first.id}",
+            thread_id=thread.id,
+            thread_title=thread.title,
+            contact=_speaker(others[-1]) if others else thread.title,
+            platform=thread.platform,
+            timestamp=first.timestamp,
+            year=first.timestamp.year,
+            context="\n".join(render_message(_speaker(m), _context_text(m)) for m in before),
+            reply="\n".join(replies),
+        )

@@ -1,0 +1,309 @@
+"""The exchange index: Chroma is the store of record, a numpy cache answers queries.
+
+Chroma keeps every exchange (vector, texts, metadata) on disk. Its metadata filters are slow
+(~30 ms p95 for a timestamp range at 20k documents), and every query here is filtered (as-of cut,
+the current thread's future), so queries run on a cache beside it: the vectors as one float32
+matrix sorted by time plus the timestamps and thread ids. The as-of cut is then a prefix of the
+matrix and k-NN is one matrix-vector product (docs/retrieval.md has the measurements).
+
+The cache is deleted before Chroma is changed and written after, so a crash leaves no stale
+cache; a missing one is rebuilt from Chroma on open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import chromadb
+import numpy as np
+
+from assistant.config import Settings
+from assistant.corpus.store import Corpus
+from assistant.errors import PredraftError
+from assistant.privacy import PrivacyPolicy, usable_threads
+from assistant.retrieval.embed import Embedder, load_embedder
+from assistant.retrieval.exchanges import Exchange, exchanges_from_thread
+from assistant.retrieval.search import mmr_select
+
+CACHE_DIR = "search-cache"
+EMBED_CHUNK = 2048  # exchanges embedded and written per step: the unit of progress and of resumption
+
+
+class IndexError_(PredraftError):
+    """The index cannot do what was asked (missing prerequisites, corrupt files), worded for the user."""
+
+
+class EmptyIndexError(IndexError_):
+    """A search on an index with nothing in it."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    exchange: Exchange
+    similarity: float  # cosine between the query and the exchange's embedded text
+
+
+@dataclass
+class IndexReport:
+    added: int  # exchanges embedded in this run: new, or changed since (an edit, a new redaction)
+    total: int
+    skipped_unchanged: int
+    removed: int = 0  # exchanges gone from the usable corpus (a contact excluded, say)
+
+
+def _ms(ts: datetime) -> int:
+    return int(ts.timestamp() * 1000)
+
+
+def _content_hash(e: Exchange) -> str:
+    # Every stored field: a redaction that changes only the title still rewrites the record.
+    raw = "\x1f".join([e.thread_title, e.contact, e.platform, str(_ms(e.timestamp)), e.context, e.reply])
+    return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+
+def _metadata(e: Exchange) -> dict[str, str | int]:
+    return {"thread_id": e.thread_id, "thread_title": e.thread_title, "contact": e.contact, "platform": e.platform,
+            "ts_ms": _ms(e.timestamp), "year": e.year, "context": e.context, "reply": e.reply,
+            "hash": _content_hash(e)}
+
+
+def _exchange(id_: str, meta: dict) -> Exchange:
+    ts = datetime.fromtimestamp(meta["ts_ms"] / 1000, UTC)
+    return Exchange(id=id_, thread_id=meta["thread_id"], thread_title=meta["thread_title"], contact=meta["contact"],
+                    platform=meta["platform"], timestamp=ts, year=meta["year"], context=meta["context"],
+                    reply=meta["reply"])
+
+
+def _chunks(todo: list[Exchange], progress: Callable[[int, int], None] | None) -> Iterator[list[Exchange]]:
+    """Exchanges to embed, shortest first so that batches need little padding, reporting progress."""
+    todo = sorted(todo, key=lambda e: len(e.embedded_text))
+    for start in range(0, len(todo), EMBED_CHUNK):
+        yield todo[start : start + EMBED_CHUNK]
+        if progress:
+            progress(min(start + EMBED_CHUNK, len(todo)), len(todo))
+
+
+@dataclass
+class _SearchCache:
+    """Rows sorted by time: vectors (n, dim), ts_ms, thread_ids, ids, hashes."""
+
+    vectors: np.ndarray
+    ts_ms: np.ndarray
+    thread_ids: np.ndarray
+    ids: np.ndarray
+    hashes: np.ndarray
+
+    _ARRAYS = ("vectors", "ts_ms", "thread_ids", "ids", "hashes")
+
+    @classmethod
+    def from_records(cls, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> _SearchCache:
+        return cls(
+            vectors=np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1) if ids else np.zeros((0, 0), np.float32),
+            ts_ms=np.array([m["ts_ms"] for m in metadatas], dtype=np.int64),
+            thread_ids=np.array([m["thread_id"] for m in metadatas], dtype=np.int64),
+            ids=np.array(ids, dtype=np.str_),
+            hashes=np.array([m["hash"] for m in metadatas], dtype=np.str_),
+        )
+
+    @classmethod
+    def sorted_union(cls, parts: Sequence[_SearchCache]) -> _SearchCache:
+        """All rows of `parts` in one cache, sorted by time (copies: safe to outlive memory-mapped parts)."""
+        parts = [p for p in parts if len(p.ids)] or parts[:1]  # an empty part may lack the vector width
+        columns = {name: np.concatenate([getattr(p, name) for p in parts]) for name in cls._ARRAYS}
+        order = np.argsort(columns["ts_ms"], kind="stable")
+        return cls(**{name: np.ascontiguousarray(column[order]) for name, column in columns.items()})
+
+    def without(self, ids: set[str]) -> _SearchCache:
+        keep = np.array([i not in ids for i in self.ids.tolist()], dtype=bool)
+        return _SearchCache(*(np.array(getattr(self, name)[keep]) for name in self._ARRAYS))
+
+    def save(self, folder: Path, collection_id: str) -> None:
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for name in self._ARRAYS:
+            np.save(tmp / f"{name}.npy", getattr(self, name))
+        (tmp / "meta.json").write_text(json.dumps({"collection_id": collection_id, "count": len(self.ids)}))
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+
+    @classmethod
+    def load(cls, folder: Path, collection_id: str, count: int) -> _SearchCache | None:
+        """The cache if it belongs to this collection at this size; None means rebuild it."""
+        try:
+            meta = json.loads((folder / "meta.json").read_text())
+            if meta != {"collection_id": collection_id, "count": count}:
+                return None
+            # Memory-mapped: opening is instant and the OS shares the pages between processes.
+            return cls(*(np.load(folder / f"{name}.npy", mmap_mode="r") for name in cls._ARRAYS))
+        except (OSError, ValueError):
+            return None
+
+
+class ExchangeIndex:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings.retrieval
+        self._embedder = embedder
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+        self._cache_dir = settings.index_dir / CACHE_DIR
+        self._client = chromadb.PersistentClient(
+            path=str(settings.index_dir), settings=chromadb.Settings(anonymized_telemetry=False)
+        )
+        self._collection = self._open_collection()
+        self._cache: _SearchCache | None = None
+
+    # ---- store -------------------------------------------------------------------------------
+
+    def _open_collection(self) -> chromadb.Collection:
+        # Vectors come from our own Embedder: Chroma's default function would try to download a model.
+        return self._client.get_or_create_collection(
+            self.settings.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder()
+        return self._embedder
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def reset(self) -> None:
+        """Forget everything indexed (for `predraft index --rebuild`)."""
+        shutil.rmtree(self._cache_dir, ignore_errors=True)
+        self._cache = None
+        self._client.delete_collection(self.settings.collection)
+        self._collection = self._open_collection()
+
+    def _loaded_cache(self) -> _SearchCache:
+        if self._cache is None:
+            count = self.count()
+            self._cache = _SearchCache.load(self._cache_dir, str(self._collection.id), count)
+            if self._cache is None:
+                self._cache = self._rebuild_cache(count)
+        return self._cache
+
+    def _rebuild_cache(self, count: int) -> _SearchCache:
+        ids: list[str] = []
+        vectors: list[np.ndarray] = []
+        metadatas: list[dict] = []
+        page = self._client.get_max_batch_size()
+        for offset in range(0, count, page):
+            got = self._collection.get(include=["embeddings", "metadatas"], limit=page, offset=offset)
+            ids += got["ids"]
+            vectors.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1))
+            metadatas += got["metadatas"]
+        matrix = np.concatenate(vectors) if vectors else np.zeros((0, 0), np.float32)
+        cache = _SearchCache.sorted_union([_SearchCache.from_records(ids, matrix, metadatas)])
+        cache.save(self._cache_dir, str(self._collection.id))
+        return cache
+
+    # ---- indexing ----------------------------------------------------------------------------
+
+    def update(
+        self, corpus: Corpus, policy: PrivacyPolicy, progress: Callable[[int, int], None] | None = None
+    ) -> IndexReport:
+        """Bring the index in line with the usable corpus: embed what is new or changed, drop what is gone.
+
+        Exchanges of contacts excluded since the last run disappear here (drop-thread mode), or are
+        rewritten with their words withheld (redact mode): both change what `usable_threads` yields.
+        """
+        if not corpus.threads():
+            raise IndexError_(f"the corpus at {corpus.path} is empty: run `predraft ingest PATH` first")
+        if corpus.me() is None:
+            raise IndexError_("exchanges are built around your own replies, and no sender is marked as you: "
+                              "run `predraft me` for suggestions, then `predraft me set NAME`")
+        wanted = {
+            e.id: e
+            for thread, messages in usable_threads(corpus, policy)
+            for e in exchanges_from_thread(thread, messages, self.settings.context_messages)
+        }
+        cache = self._loaded_cache()
+        have = dict(zip(cache.ids.tolist(), cache.hashes.tolist(), strict=True))
+        stale = [i for i in have if i not in wanted]
+        todo = [e for i, e in wanted.items() if have.get(i) != _content_hash(e)]
+        report = IndexReport(added=len(todo), total=len(wanted), skipped_unchanged=len(wanted) - len(todo),
+                             removed=len(stale))
+        if not (stale or todo):
+            return report
+        kept = cache.without(set(stale) | {e.id for e in todo})
+        shutil.rmtree(self._cache_dir, ignore_errors=True)  # Chroma is about to change: no stale cache survives
+        self._cache = None
+        page = self._client.get_max_batch_size()
+        for start in range(0, len(stale), page):
+            self._collection.delete(ids=stale[start : start + page])
+        added = [self._embed_and_store(chunk) for chunk in _chunks(todo, progress)]
+        self._cache = _SearchCache.sorted_union([kept, *added])
+        self._cache.save(self._cache_dir, str(self._collection.id))
+        return report
+
+    def _embed_and_store(self, exchanges: list[Exchange]) -> _SearchCache:
+        vectors = self.embedder.embed([e.embedded_text for e in exchanges])
+        metadatas = [_metadata(e) for e in exchanges]
+        page = self._client.get_max_batch_size()
+        for start in range(0, len(exchanges), page):
+            end = start + page
+            self._collection.upsert(
+                ids=[e.id for e in exchanges[start:end]], embeddings=vectors[start:end],
+                documents=[e.embedded_text for e in exchanges[start:end]], metadatas=metadatas[start:end],
+            )
+        return _SearchCache.from_records([e.id for e in exchanges], vectors, metadatas)
+
+    # ---- searching ---------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        before: datetime | None = None,
+        exclude_thread: tuple[int, datetime] | None = None,
+    ) -> list[Evidence]:
+        """The k most similar past exchanges, diverse (MMR) and without near-duplicate replies.
+
+        `before`: only exchanges strictly earlier (an as-of view). `exclude_thread=(thread_id, t)`:
+        leave out that thread's exchanges at or after t, the future of the conversation being drafted.
+        """
+        return self.search_vector(self.embedder.embed([query])[0], k=k, before=before, exclude_thread=exclude_thread)
+
+    def search_vector(
+        self,
+        vector: np.ndarray,
+        *,
+        k: int | None = None,
+        before: datetime | None = None,
+        exclude_thread: tuple[int, datetime] | None = None,
+    ) -> list[Evidence]:
+        """`search` for a query already embedded (the graph embeds each context once)."""
+        cache = self._loaded_cache()
+        if len(cache.ids) == 0:
+            raise EmptyIndexError(f"the index at {self._cache_dir.parent} is empty: run `predraft index`")
+        k = k or self.settings.top_k
+        # Rows are sorted by time, so the as-of cut is a prefix: a view, nothing copied.
+        end = int(np.searchsorted(cache.ts_ms, _ms(before), "left")) if before else len(cache.ids)
+        scores = cache.vectors[:end] @ np.asarray(vector, dtype=np.float32)
+        if exclude_thread is not None:
+            thread_id, since = exclude_thread
+            future = (cache.thread_ids[:end] == thread_id) & (cache.ts_ms[:end] >= _ms(since))
+            scores[future] = -np.inf
+        fetch = min(max(self.settings.fetch_k, k), end)
+        if fetch == 0:
+            return []
+        top = np.argpartition(-scores, fetch - 1)[:fetch]
+        top = top[np.isfinite(scores[top])]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        ids = cache.ids[top].tolist()
+        got = self._collection.get(ids=ids, include=["metadatas"])
+        by_id = dict(zip(got["ids"], got["metadatas"], strict=True))
+        chosen = mmr_select(
+            query_sims=scores[top], vectors=np.asarray(cache.vectors[top]), replies=[by_id[i]["reply"] for i in ids],
+            k=k, mmr_lambda=self.settings.mmr_lambda,
+        )
+        return [Evidence(_exchange(ids[i], by_id[ids[i]]), float(scores[top[i]])) for i in chosen]
