@@ -89,6 +89,8 @@ class DraftSettings(_Section):
     depth: int
     confidence_threshold: float
     prediction_hit_similarity: float
+    similarity_weight: float
+    predict_temperature: float
 
 
 class TrainSettings(_Section):

@@ -12,6 +12,7 @@ from assistant.cli.app import app, console_err
 from assistant.errors import PredraftError
 
 from assistant.cli import corpus_cmds  # noqa: E402,F401  ingest, formats, threads, me, consent, stats
+from assistant.cli import draft_cmds  # noqa: E402,F401  draft, watch
 
 
 def main() -> None:

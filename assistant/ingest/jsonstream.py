@@ -54,28 +54,46 @@ def json_items(path: Path, items: Collection[str], where: Callable[[], str]) -> 
             if fh.read(len(BOM)) != BOM:
                 fh.seek(0)
             reader = _CountingReader(fh)
-            builder: ijson.ObjectBuilder | None = None
-            depth = 0
-            item_prefix = ""
-            for prefix, event, value in ijson.parse(reader, use_float=True):
-                if builder is None:
-                    if prefix not in items or event in _CLOSERS or event == "map_key":
-                        yield prefix, event, value
-                        continue
-                    if event not in _OPENERS:  # a scalar item is complete already
-                        yield prefix, "item", value
-                        continue
-                    builder, depth, item_prefix = ijson.ObjectBuilder(), 0, prefix
-                builder.event(event, value)
-                depth += (event in _OPENERS) - (event in _CLOSERS)
-                if depth == 0:
-                    yield item_prefix, "item", builder.value
-                    builder = None
+            yield from _build_items(ijson.parse(reader, use_float=True), items)
     except ijson.JSONError as exc:
         at = f"byte {reader.offset}" if reader else "start"
         raise ParseError(path, "complete, well-formed JSON", location=f"{where()}, {at}", found=_reason(exc)) from exc
     except OSError as exc:
         raise ParseError(path, "a readable file", found=str(exc)) from exc
+
+
+def _build_items(events: Iterator[tuple[str, str, Any]], items: Collection[str]) -> Iterator[tuple[str, str, Any]]:
+    """The loop every event of a big file goes through, kept flat: it runs twice as fast as
+    ijson.ObjectBuilder's method call per event."""
+    stack: list[Any] = []  # containers of the item being built, innermost last
+    key = item_prefix = ""
+    root: Any = None
+    for prefix, event, value in events:
+        if not stack:
+            if prefix not in items or event in _CLOSERS or event == "map_key":
+                yield prefix, event, value
+            elif event in _OPENERS:
+                root = {} if event == "start_map" else []
+                stack.append(root)
+                item_prefix = prefix
+            else:  # a scalar item is complete already
+                yield prefix, "item", value
+            continue
+        top = stack[-1]
+        if event == "map_key":
+            key = value
+        elif event in _CLOSERS:
+            stack.pop()
+            if not stack:
+                yield item_prefix, "item", root
+        else:
+            new = {} if event == "start_map" else [] if event == "start_array" else value
+            if type(top) is dict:
+                top[key] = new
+            else:
+                top.append(new)
+            if event in _OPENERS:
+                stack.append(new)
 
 
 def _type_name(value: Any) -> str:

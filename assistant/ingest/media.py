@@ -17,3 +17,9 @@ _KIND_OF = {ext: kind for kind, exts in _EXTENSIONS.items() for ext in exts}
 def media_from_filename(name: str) -> str:
     """'image', 'video', 'audio', or 'file' for anything else."""
     return _KIND_OF.get(PurePosixPath(name.split("?")[0]).suffix.lower().lstrip("."), "file")
+
+
+def media_from_mime(mime: str | None) -> str:
+    """The same four kinds from a MIME type ('image/heic' -> 'image'), for exports that state one."""
+    major = (mime or "").split("/")[0].strip().lower()
+    return major if major in _EXTENSIONS else "file"

@@ -87,6 +87,18 @@ def _safe_extract(archive: Path, into: Path) -> Path:
     return into
 
 
+def _holds_other_exports(folder: Path, claimant: Parser) -> bool:
+    """Whether a folder one parser claims whole also holds exports of another format (a WhatsApp chat
+    beside a Discord JSON in one downloads folder): then it is a folder of sources, not one export."""
+    for child in sorted(folder.iterdir()):
+        if child.name in SKIP_NAMES or child.name.startswith("."):
+            continue
+        other = detect(child, FOLDER_THRESHOLD)
+        if other is not None and other.name != claimant.name:
+            return True
+    return False
+
+
 def find_sources(
     path: Path, fmt: str, stack: ExitStack, display: str | None = None
 ) -> Iterator[tuple[Path, str, Parser | None]]:
@@ -108,7 +120,7 @@ def find_sources(
         yield from find_sources(unpacked, fmt, stack, display)
         return
     if path.is_dir():
-        if (parser := detect(path, FOLDER_THRESHOLD)) is not None:
+        if (parser := detect(path, FOLDER_THRESHOLD)) is not None and not _holds_other_exports(path, parser):
             yield path, display, parser
             return
         for child in sorted(path.iterdir()):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from assistant.config import Settings
 from assistant.corpus.models import Message, Thread
 from assistant.corpus.store import Corpus
-from assistant.privacy.redact import redact
+from assistant.privacy.redact import names_pattern, redact
 
 EXCLUDED_SENDER = "Someone"
 EXCLUDED_TEXT = "[message withheld]"
@@ -39,18 +39,11 @@ def _excluded_names(corpus: Corpus) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _name_pattern(names: set[str]) -> re.Pattern[str] | None:
-    if not names:
-        return None
-    alternatives = sorted((re.escape(n) for n in names if n.strip()), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
-
-
 def usable_threads(corpus: Corpus, policy: PrivacyPolicy, thread_ids: set[int] | None = None) -> Iterator[tuple[Thread, list[Message]]]:
     """Threads with their messages as training and retrieval may see them."""
     excluded_ids = corpus.excluded_ids()
     excluded_names = _excluded_names(corpus)
-    excluded_re = _name_pattern(excluded_names)
+    excluded_re = names_pattern(frozenset(excluded_names))
     other_names = {p.name for p in corpus.people() if not p.is_me} if policy.redact_names else set()
     for thread in corpus.threads():
         if thread_ids is not None and thread.id not in thread_ids:
@@ -59,11 +52,12 @@ def usable_threads(corpus: Corpus, policy: PrivacyPolicy, thread_ids: set[int] |
         involved = any(m.sender_id in excluded_ids for m in messages) or bool(excluded_names & set(thread.participants))
         if involved and policy.consent_mode == "drop-thread":
             continue
-        if involved:
+        if excluded_re is not None:  # also threads they only appear in by name ("Jordan's birthday" group)
             thread = replace(
                 thread,
-                title=excluded_re.sub(EXCLUDED_SENDER, thread.title) if excluded_re else thread.title,
-                participants=tuple(EXCLUDED_SENDER if p in excluded_names else p for p in thread.participants),
+                key=excluded_re.sub(EXCLUDED_SENDER, thread.key),  # some exports key a chat by its title
+                title=excluded_re.sub(EXCLUDED_SENDER, thread.title),
+                participants=tuple(excluded_re.sub(EXCLUDED_SENDER, p) for p in thread.participants),
             )
         yield thread, [_apply(m, policy, excluded_ids, excluded_re, other_names) for m in messages]
 

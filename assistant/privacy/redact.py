@@ -52,13 +52,14 @@ _URL_TRAILING = ".,;:!?)]}'\"*"
 _SECRET_PARAMS = {"key", "sig", "pwd", "pass", "sid", "otp", "code", "jwt", "hash", "rlkey", "psk"}
 _SECRET_PARAM_PARTS = ("token", "secret", "passw", "signature", "session", "apikey", "api_key", "auth", "credential")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_-]+")
+_SLUG_SEPARATOR = re.compile(r"[-_]")
 
 
 def _looks_random(value: str, min_len: int) -> bool:
     """An opaque token (share id, reset token, UUID) rather than a word, slug, date or plain id."""
     if len(value) < min_len or not _TOKEN_CHARS.fullmatch(value):
         return False
-    pieces = [p for p in re.split(r"[-_]", value) if p]
+    pieces = [p for p in _SLUG_SEPARATOR.split(value) if p]
     if all(p.isalpha() or (p.isdigit() and len(p) <= 8) for p in pieces):
         return False  # a slug like "best-climbing-gyms-2024"
     return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
@@ -102,7 +103,8 @@ _CARD = re.compile(r"(?<![\d.,])\d(?:[ -]?\d){12,18}(?![\d])")
 _CARD_PREFIXES = "23456"  # Mastercard 2-series, Amex/Diners/JCB, Visa, Mastercard, Discover/Maestro
 
 _PHONE = re.compile(r"(?<![\w+@/.,#:-])(?:\+|00)?\(?\d[\d \u00a0().\/-]{5,22}\d(?![\w@])")
-_SPLIT_GROUPS = re.compile(r"[ \u00a0]+")
+_NON_DIGIT = re.compile(r"\D")
+_GROUP = re.compile(r"[^ \u00a0]+")
 _DATE_LIKE = re.compile(
     r"(?<!\d)(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2})(?!\d)"
 )
@@ -110,6 +112,7 @@ _YEARS = re.compile(r"(?:(?:19|20)\d{2}[\s/-]*)+")
 _IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _GROUPED_NUMBER = re.compile(r"\d{1,3}(?:[.,']\d{3})+(?:[.,]\d{1,2})?")  # 1.234.567 or 12,500
 _FRENCH_SHAPE = re.compile(r"0\d(?:[ .-]?\d{2}){4}")
+_CARD_SHAPE = re.compile(r"\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,4})?")  # failed Luhn: a card typo or an id
 _US_SHAPE = re.compile(r"\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}")
 _CURRENCY_BEFORE = re.compile(r"(?:[$€£¥]|\b(?:eur|usd|gbp|chf|rs|r\$))\s*$", re.IGNORECASE)
 _CURRENCY_AFTER = re.compile(r"^\s*(?:[$€£¥%]|(?:eur|euros?|usd|dollars?|gbp|pounds?|chf|k|m)\b)", re.IGNORECASE)
@@ -123,14 +126,14 @@ _PHONE_WORDS = re.compile(
 _NOT_PHONE_WORDS = re.compile(
     r"(?:order|bestell|auftrag|rechnung|invoice|ref\b|reference|tracking|sendung|pedido|referencia|factura|commande|"
     r"facture|suivi|booking|buchung|reserv|confirmation|ticket|flight|flug|vuelo|isbn|serial|customer|kunden|cliente|"
-    r"client|account|konto|cuenta|compte|pin\b|code|iban|postcode|plz|zip)[^\d]{0,25}$",
+    r"client|account|konto|cuenta|compte|pin\b|code|iban|postcode|plz|zip|\bid\b)[^\d]{0,25}$",
     re.IGNORECASE,
 )
 
 
 def _card_spans(text: str) -> Iterable[Span]:
     for m in _CARD.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
+        digits = _NON_DIGIT.sub("", m.group())
         if digits[0] in _CARD_PREFIXES and luhn.is_valid(digits):
             yield Span(m.start(), m.end(), "CARD")
 
@@ -148,7 +151,7 @@ def _iban_spans(text: str) -> Iterable[Span]:
 
 def _is_phone(text: str, start: int, end: int) -> bool:
     candidate = text[start:end]
-    digits = re.sub(r"\D", "", candidate)
+    digits = _NON_DIGIT.sub("", candidate)
     if not 7 <= len(digits) <= 15:
         return False
     if (
@@ -156,6 +159,7 @@ def _is_phone(text: str, start: int, end: int) -> bool:
         or _YEARS.fullmatch(candidate)
         or _IP.fullmatch(candidate)
         or _GROUPED_NUMBER.fullmatch(candidate)
+        or _CARD_SHAPE.fullmatch(candidate)
     ):
         return False
     before = text[max(0, start - 40):start]
@@ -186,10 +190,11 @@ def _is_phone(text: str, start: int, end: int) -> bool:
 
 def _phone_spans(text: str) -> Iterable[Span]:
     for m in _PHONE.finditer(text):
+        if _CARD_SHAPE.fullmatch(m.group()):
+            continue  # not a phone, and no prefix of it is one either
         # A candidate may have swallowed a following number ("0171 1234567 5 min"): drop trailing groups.
-        ends = [m.start() + g.end() for g in re.finditer(r"[^ \u00a0]+", m.group())]
-        for end in reversed(ends):
-            end -= len(text[m.start():end]) - len(text[m.start():end].rstrip(".-/("))
+        for group in reversed(list(_GROUP.finditer(m.group()))):
+            end = m.start() + len(m.group()[:group.end()].rstrip(".-/("))
             if _is_phone(text, m.start(), end):
                 yield Span(m.start(), end, "PHONE")
                 break
@@ -208,7 +213,9 @@ _EN_NUMBER = r"(?<![\w.,/-])\d{1,5}[A-Za-z]?(?:-\d{1,5})?,?\s+"
 # ordinary words too, so the street name before them must be capitalised.
 _EN_SUFFIX_LOOSE = r"(?i:street|st|avenue|ave|road|rd|lane|ln|boulevard|blvd|terrace|crescent|parkway|pkwy)\b\.?"
 _EN_SUFFIX_STRICT = r"(?:Drive|Dr|Way|Place|Pl|Court|Ct|Close|Square|Sq|Gardens|Grove|Row|Mews|Hill|Walk|Highway|Hwy)\b\.?"
-_DE_SUFFIX = r"(?:straße|strasse|str\.|weg|allee|gasse|damm|ufer|chaussee|ring|platz)"
+# Lowercase inside a compound ("Hauptstraße"), capitalised after a hyphen ("Kaiser-Wilhelm-Str."), never
+# all caps ("SPRING24" is a promo code); a space before the house number except after "Str.".
+_DE_SUFFIX = r"(?:[Ss]tra(?:ß|ss)e\s+|[Ss]tr\.\s*|(?:[Ww]eg|[Aa]llee|[Gg]asse|[Dd]amm|[Uu]fer|[Cc]haussee|[Rr]ing|[Pp]latz)\s+)"
 _ES_TYPE = r"(?:[Cc]alle|C/|[Aa]venida|[Aa]vda\.?|Av\.|Paseo|Plaza|Pza\.|Camino|Carretera|Ronda|Travesía|Glorieta)"
 _FR_TYPE_LOOSE = r"(?i:rue|avenue|av\.|boulevard|bd|impasse|allée|quai)"
 _FR_TYPE_STRICT = r"(?i:place|chemin|route|cours|square)"
@@ -222,7 +229,7 @@ _ADDRESS = re.compile(
             rf"{_EN_NUMBER}(?:{_STOP}{_EN_WORD}\s+){{0,2}}{_STOP}{_EN_WORD}\s+{_EN_SUFFIX_LOOSE}",
             rf"{_EN_NUMBER}(?:{_EN_CAP_WORD}\s+){{0,2}}{_EN_CAP_WORD}\s+{_EN_SUFFIX_STRICT}",
             # Hauptstraße 5, Kaiser-Wilhelm-Str. 12a, Berliner Allee 3 (a word ending in a street type)
-            rf"(?<!\w)(?:[A-ZÄÖÜ][\wäöüß]+\s)?[A-Za-zÄÖÜäöü][\wäöüß-]*{_DE_SUFFIX}\s*\d{{1,4}}\s?[a-z]?(?![\w])",
+            rf"(?<!\w)(?:[A-ZÄÖÜ][\wäöüß]+\s)?[A-Za-zÄÖÜäöü][\wäöüß-]*{_DE_SUFFIX}\d{{1,4}}\s?[a-z]?(?![\w])",
             rf"(?<!\w)[A-ZÄÖÜ][\wäöüß-]+(?:er|es)\s(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|Ring)\s*\d{{1,4}}[a-z]?(?!\w)",
             # Calle Mayor 12, Avenida de la Constitución, 3, C/ Alcalá 45, 2º B
             rf"(?<!\w){_ES_TYPE}\s+(?:{_CONNECTOR}\s+)*{_CAP}(?:\s+(?:{_CONNECTOR}|{_CAP})){{0,4}},?\s*(?:n[º°o]\.?\s*)?"
@@ -252,12 +259,19 @@ def _address_spans(text: str) -> Iterable[Span]:
 # ---- names ----------------------------------------------------------------------------------------
 
 
+_FIRST_NAME = re.compile(r"[A-ZÀ-ÝÄÖÜÑ][a-zà-ÿäöüßñ'’-]{2,}")
+
+
 @lru_cache(maxsize=64)
-def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    alternatives = sorted({re.escape(n.strip()) for n in names if n.strip()}, key=len, reverse=True)
-    if not alternatives:
+def names_pattern(names: frozenset[str]) -> re.Pattern[str] | None:
+    """One pattern for people's names: each whole name or handle in any case, and the first name of a
+    full name ("Jordan" of "Jordan Lee") as written, capitalised, so "will" never matches "Will Smith"."""
+    full = sorted({re.escape(n.strip()) for n in names if n.strip()}, key=len, reverse=True)
+    if not full:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+    first = {n.split()[0] for n in names if len(n.split()) > 1 and _FIRST_NAME.fullmatch(n.split()[0])}
+    alternatives = [f"(?i:{'|'.join(full)})"] + sorted(map(re.escape, first), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
 
 
 # ---- putting it together -----------------------------------------------------------------------------
@@ -292,7 +306,7 @@ def find_pii(text: str, names: Iterable[str] = ()) -> list[Span]:
         candidates += _card_spans(text)
         candidates += _phone_spans(text)
         candidates += _address_spans(text)
-    if pattern := _names_pattern(tuple(sorted(set(names)))):
+    if pattern := names_pattern(frozenset(names)):
         candidates += [Span(m.start(), m.end(), "NAME") for m in pattern.finditer(text)]
     return _resolve(candidates, blocked) if candidates else []
 

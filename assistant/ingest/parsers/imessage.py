@@ -16,6 +16,7 @@ from pathlib import Path
 
 from assistant.corpus.models import Event, Kind, ParsedMessage, ParsedThread, ParseWarning
 from assistant.ingest.base import ParseError, Parser, read_head
+from assistant.ingest.media import media_from_mime
 from assistant.ingest.registry import register
 
 OWNER = "Me (iMessage)"
@@ -78,11 +79,6 @@ def apple_time(value: int) -> datetime:
     if abs(value) > NANOSECOND_DATES:
         return APPLE_EPOCH + timedelta(microseconds=value // 1000)
     return APPLE_EPOCH + timedelta(seconds=value)
-
-
-def media_type(mime: str | None) -> str:
-    major = (mime or "").split("/")[0]
-    return major if major in ("image", "video", "audio") else "file"
 
 
 def strip_target_prefix(guid: str | None) -> str | None:
@@ -170,7 +166,7 @@ class IMessageParser(Parser):
                              JOIN attachment a ON a.ROWID = maj.attachment_id ORDER BY a.ROWID""")
         mimes: dict[int, str] = {}
         for message_id, mime in rows:
-            mimes.setdefault(message_id, media_type(mime))
+            mimes.setdefault(message_id, media_from_mime(mime))
         return mimes
 
     @staticmethod

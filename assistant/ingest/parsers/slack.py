@@ -8,7 +8,6 @@ ids), else from the mrkdwn `text`. Either way mentions become "@Real Name" and "
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from typing import Any
 
 from assistant.corpus.models import Event, Kind, ParsedMessage, ParsedThread, ParseWarning
 from assistant.ingest.base import ParseError, Parser
+from assistant.ingest.jsonstream import json_items
+from assistant.ingest.media import media_from_mime
 from assistant.ingest.registry import register
 
 # metadata file -> is the conversation a group (more than two people)?
@@ -52,8 +53,8 @@ def user_name(user: dict[str, Any]) -> str:
     profile = user.get("profile") or {}
     for name in (profile.get("real_name"), user.get("real_name"), profile.get("display_name"), user.get("name")):
         if name:
-            return name
-    return user.get("id", "unknown")
+            return str(name)
+    return str(user.get("id", "unknown"))
 
 
 def render_mrkdwn(text: str, ws: Workspace) -> str:
@@ -117,29 +118,18 @@ def _render_element(el: dict[str, Any], ws: Workspace) -> str:
     return ""
 
 
-def media_kind(files: list[Any]) -> str:
-    first = files[0] if files and isinstance(files[0], dict) else {}
-    major = str(first.get("mimetype", "")).split("/")[0]
-    return major if major in ("image", "video", "audio") else "file"
-
-
-def _load_json(path: Path) -> Any:
-    try:
-        with path.open("rb") as fh:
-            return json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise ParseError(path, "a JSON file from a Slack export", location=f"line {exc.lineno}", found=exc.msg) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParseError(path, "a readable UTF-8 JSON file from a Slack export", found=str(exc)) from exc
-
-
-def _load_list(path: Path) -> list[dict[str, Any]]:
+def json_objects(path: Path) -> Iterator[dict[str, Any]]:
+    """The objects of a file holding one JSON list, streamed; a missing file has none."""
     if not path.is_file():
-        return []
-    data = _load_json(path)
-    if not isinstance(data, list):
-        raise ParseError(path, "a JSON list of objects", location="line 1", found=type(data).__name__)
-    return [d for d in data if isinstance(d, dict)]
+        return
+    count = 0
+    for prefix, event, value in json_items(path, {"item"}, lambda: f"after item {count}"):
+        if prefix == "" and event not in ("start_array", "end_array"):
+            raise ParseError(path, "a JSON list of objects", location="start", found=str(value if value is not None else event))
+        if event == "item":
+            count += 1
+            if isinstance(value, dict):
+                yield value
 
 
 @register
@@ -161,30 +151,30 @@ class SlackParser(Parser):
     def parse(self, path: Path) -> Iterator[Event]:
         if not path.is_dir():
             raise ParseError(path, "an unpacked Slack export folder with users.json and channels.json")
-        users = {u["id"]: user_name(u) for u in _load_list(path / "users.json") if "id" in u}
+        users = {u["id"]: user_name(u) for u in json_objects(path / "users.json") if isinstance(u.get("id"), str)}
         conversations = [(c, is_group, meta) for meta, is_group in CONVERSATION_FILES.items()
-                         for c in _load_list(path / meta) if "id" in c]
+                         for c in json_objects(path / meta) if isinstance(c.get("id"), str)]
         ws = Workspace(users, {c["id"]: c.get("name") or c["id"] for c, _, _ in conversations})
         for conversation, is_group, meta in conversations:
-            folder = path / str(conversation.get("name") or conversation["id"])
-            if not folder.is_dir():
-                folder = path / str(conversation["id"])  # DMs are filed under their id
+            # channels are filed under their name, DMs under their id; a name is never a path
+            folder = next((path / n for n in (str(conversation.get("name") or ""), conversation["id"])
+                           if n and Path(n).name == n and (path / n).is_dir()), None)
             members = tuple(ws.user(m) for m in conversation.get("members") or [] if isinstance(m, str))
             # DMs and group DMs ("mpdm-a--b--c-1") read better as their members' names
             title = conversation.get("name") if meta in ("channels.json", "groups.json") else None
             thread = ParsedThread(key=conversation["id"], platform="slack", title=title or ", ".join(members) or conversation["id"],
                                   participants=members, is_group=is_group or len(members) > 2)
-            if folder.is_dir():
+            if folder is not None:
                 yield thread
                 for day in sorted(p for p in folder.iterdir() if DAY_FILE.match(p.name)):
                     yield from self._day(day, thread.key, ws)
 
     def _day(self, day: Path, thread_key: str, ws: Workspace) -> Iterator[Event]:
-        for index, raw in enumerate(_load_list(day)):
+        for index, raw in enumerate(json_objects(day)):
             where = f"{day.parent.name}/{day.name} message {raw.get('ts', index)}"
             try:
                 yield self._message(raw, thread_key, ws)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as exc:
                 yield ParseWarning(where, f"skipped: not a Slack message ({type(exc).__name__}: {exc})")
 
     @staticmethod
@@ -207,7 +197,7 @@ class SlackParser(Parser):
             sender=str(sender),
             text=text,
             kind=Kind.MEDIA if files else Kind.TEXT,
-            media=media_kind(files) if files else None,
+            media=media_from_mime(files[0].get("mimetype")) if files else None,
             edited=bool(raw.get("edited")),
             **common,
         )

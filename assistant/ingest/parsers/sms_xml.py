@@ -14,6 +14,7 @@ import binascii
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,6 +22,7 @@ from lxml import etree
 
 from assistant.corpus.models import Event, Kind, ParsedMessage, ParsedThread, ParseWarning
 from assistant.ingest.base import ParseError, Parser, read_head
+from assistant.ingest.media import media_from_mime
 from assistant.ingest.registry import register
 
 OWNER = "Me (SMS)"
@@ -29,7 +31,8 @@ MMS_FROM = "137"  # addr type of the sender (151 = to, 130 = cc)
 UNKNOWN_CONTACT = "(Unknown)"
 SURROGATE_PAIR_REF = re.compile(rb"&#(5[5-6]\d{3});&#(5[6-7]\d{3});")
 LONE_SURROGATE_REF = re.compile(rb"&#(5[5-7]\d{3});")
-SURROGATE_REF_LEN = 16  # len(b"&#55357;&#56832;")
+SURROGATE_HALF_REF = re.compile(rb"&#5[5-6]\d{3};")
+SURROGATE_HALF_LEN, SURROGATE_REF_LEN = 8, 16  # len(b"&#55357;"), len(b"&#55357;&#56832;")
 
 
 class SurrogateRefFixer:
@@ -45,9 +48,11 @@ class SurrogateRefFixer:
             chunk = self.raw.read(max(size, 1 << 12))
             data = self.pending + chunk
             self.pending = b""
-            if chunk:  # hold back a reference that may continue in the next chunk
+            if chunk:  # hold back a reference that may continue in the next chunk, with its high half
                 cut = data.find(b"&", max(0, len(data) - SURROGATE_REF_LEN))
                 if cut != -1:
+                    if SURROGATE_HALF_REF.fullmatch(data, max(0, cut - SURROGATE_HALF_LEN), cut):
+                        cut -= SURROGATE_HALF_LEN
                     data, self.pending = data[:cut], data[cut:]
             if data or not chunk:
                 return LONE_SURROGATE_REF.sub(_replace_lone_surrogate, SURROGATE_PAIR_REF.sub(_join_surrogates, data))
@@ -72,23 +77,27 @@ def normalize_address(address: str) -> str:
     return digits[-10:]
 
 
-def contacts(address: str, contact_name: str | None) -> list[tuple[str, str]]:
-    """(normalised key, display name) per participant. Group MMS list addresses with '~' and, in the
-    same order, names with ', '; a contact not in the phone book is shown by number."""
+@lru_cache(maxsize=4096)  # a backup repeats the same few hundred contacts over and over
+def thread_of(address: str, contact_name: str | None) -> tuple[ParsedThread, dict[str, str]] | None:
+    """The thread of a record and its participants by normalised address, or None without an address.
+
+    Group MMS list addresses with '~' and, in the same order, names with ', '; a contact not in the
+    phone book is shown by number."""
     addresses = [a.strip() for a in address.split("~") if a.strip()]
+    if not addresses:
+        return None
     names = (contact_name or "").split(", ") if len(addresses) > 1 else [contact_name or ""]
     if len(names) != len(addresses):
         names = [""] * len(addresses)
-    return [(normalize_address(a), n if n and n != UNKNOWN_CONTACT else a) for a, n in zip(addresses, names)]
+    names = [n if n and n != UNKNOWN_CONTACT else a for a, n in zip(addresses, names)]
+    people = {normalize_address(a): n for a, n in zip(addresses, names)}
+    thread = ParsedThread(key="sms:" + "~".join(sorted(people)), platform="sms", title=", ".join(names),
+                          participants=(*names, OWNER), is_group=len(addresses) > 1)
+    return thread, people
 
 
 def epoch_ms(value: str | None) -> datetime:
     return datetime.fromtimestamp(int(value or "") / 1000, UTC)
-
-
-def media_type(content_type: str) -> str:
-    major = content_type.split("/")[0]
-    return major if major in ("image", "video", "audio") else "file"
 
 
 def is_base64(data: str) -> bool:
@@ -121,25 +130,31 @@ class SmsBackupXmlParser(Parser):
 
     def _events(self, path: Path, source: SurrogateRefFixer) -> Iterator[Event]:
         declared: dict[str, ParsedThread] = {}
-        context = etree.iterparse(source, events=("start", "end"), resolve_entities=False, huge_tree=True)
-        for event, elem in context:
-            if event == "start":
-                if elem.getparent() is None and elem.tag != "smses":
-                    raise ParseError(path, "an SMS Backup & Restore file whose root element is <smses>",
-                                     location=f"line {elem.sourceline}", found=f"<{elem.tag}>")
-                continue
-            if elem.tag not in ("sms", "mms") or elem.getparent() is None or elem.getparent().getparent() is not None:
-                continue
+        context = etree.iterparse(source, events=("end",), tag=("sms", "mms"), resolve_entities=False, huge_tree=True)
+        for _, elem in context:
+            parent = elem.getparent()
+            if parent is None or parent.getparent() is not None:
+                continue  # only records directly under the root
+            if parent.tag != "smses":
+                raise self._wrong_root(path, parent)
             for item in self._record(elem):
                 if isinstance(item, ParsedThread):
-                    if declared.get(item.key) != item:  # new, or more names known than before
+                    known = declared.get(item.key)
+                    if known is not item and known != item:  # new, or its names changed
                         declared[item.key] = item
                         yield item
                 else:
                     yield item
             elem.clear()
             while elem.getprevious() is not None:
-                del elem.getparent()[0]
+                del parent[0]
+        if context.root is not None and context.root.tag != "smses":
+            raise self._wrong_root(path, context.root)
+
+    @staticmethod
+    def _wrong_root(path: Path, root: etree._Element) -> ParseError:
+        return ParseError(path, "an SMS Backup & Restore file whose root element is <smses>",
+                          location=f"line {root.sourceline}", found=f"<{root.tag}>")
 
     def _record(self, elem: etree._Element) -> Iterator[Event]:
         where = f"line {elem.sourceline}"
@@ -147,8 +162,8 @@ class SmsBackupXmlParser(Parser):
         if box == DRAFT:
             yield ParseWarning(where, f"skipped an unsent draft {elem.tag.upper()}")
             return
-        people = contacts(elem.get("address") or "", elem.get("contact_name"))
-        if not people:
+        found = thread_of(elem.get("address") or "", elem.get("contact_name"))
+        if found is None:
             yield ParseWarning(where, f"skipped: the {elem.tag.upper()} has no address")
             return
         try:
@@ -156,25 +171,23 @@ class SmsBackupXmlParser(Parser):
         except (ValueError, OverflowError, OSError):
             yield ParseWarning(where, f"skipped: date {elem.get('date')!r} is not milliseconds since 1970")
             return
-        key = "sms:" + "~".join(sorted(k for k, _ in people))
-        names = [n for _, n in people]
-        yield ParsedThread(key=key, platform="sms", title=", ".join(names), participants=(*names, OWNER),
-                           is_group=len(people) > 1)
+        thread, people = found
+        yield thread
         if box != RECEIVED:
             sender = OWNER
         elif len(people) == 1:
-            sender = names[0]
+            sender = thread.participants[0]
         else:  # a group MMS names its sender among the addrs
             address = self._mms_sender(elem) or ""
-            sender = dict(people).get(normalize_address(address), address or names[0])
+            sender = people.get(normalize_address(address), address or thread.participants[0])
         if elem.tag == "sms":
             body = elem.get("body")
             if not body:
                 yield ParseWarning(where, "skipped: the SMS has no body")
                 return
-            yield ParsedMessage(thread_key=key, sender=sender, timestamp=timestamp, text=body)
+            yield ParsedMessage(thread_key=thread.key, sender=sender, timestamp=timestamp, text=body)
             return
-        yield from self._mms(elem, key, sender, timestamp, where)
+        yield from self._mms(elem, thread.key, sender, timestamp, where)
 
     @staticmethod
     def _mms_sender(elem: etree._Element) -> str | None:
@@ -202,7 +215,7 @@ class SmsBackupXmlParser(Parser):
             elif part.get("data") is not None and not is_base64(part.get("data")):
                 yield ParseWarning(at, f"skipped a corrupt {content_type} MMS part (its data is not base64)")
             else:
-                media.append(media_type(content_type))
+                media.append(media_from_mime(content_type))
         text = "\n".join(t for t in texts if t)
         if not text and not media:
             yield ParseWarning(where, "skipped: the MMS has no readable part")

@@ -94,12 +94,12 @@ def message_time(rec: Record) -> datetime:
         if unix is None:
             return local
         instant = datetime.fromtimestamp(int(unix), UTC)
+        offset = timedelta(minutes=round((local - instant.replace(tzinfo=None)).total_seconds() / 60))
+        if abs(offset) > MAX_OFFSET:  # the two fields disagree: trust the instant
+            offset = timedelta(0)
+        return instant.astimezone(timezone(offset))
     except (ValueError, OverflowError, OSError) as exc:
         raise ParseError(rec.path, "an ISO date and a Unix time", location=rec.location, found=local_text) from exc
-    offset = timedelta(minutes=round((local - instant.replace(tzinfo=None)).total_seconds() / 60))
-    if abs(offset) > MAX_OFFSET:  # the two fields disagree: trust the instant
-        offset = timedelta(0)
-    return instant.astimezone(timezone(offset))
 
 
 def media_of(rec: Record) -> str | None:

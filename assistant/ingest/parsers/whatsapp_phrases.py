@@ -9,7 +9,7 @@ flags, so ordinary messages never pay for these lookups.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from assistant.corpus.models import Kind
 
@@ -102,16 +102,16 @@ def _table() -> dict[str, tuple[Kind, str | None, bool]]:
 
 
 PLACEHOLDERS = _table()
-# Cheap gates checked on every single-line message before any regex: what a special text can start or
-# end with. Multi-line texts are always classified (a caption may follow an attachment line).
-_STARTS = (*MARKS, "<", "location", "Location", "ubicación", "Ubicación", "Standort", "localização",
+# Cheap gates checked on every message before any regex: what a special text can start or end with.
+# Multi-line texts are always classified (a caption may follow an attachment line, a poll its question).
+STARTS = (*MARKS, "<", "location", "Location", "ubicación", "Ubicación", "Standort", "localização",
            "Localização", "position", "Position", "POLL", "ENCUESTA", "UMFRAGE", "ENQUETE", "SONDAGE")
-_FIRST_CHARS = frozenset(start[0] for start in _STARTS)
-_ENDS = (">", "attached)", "adjunto)", "angehängt)", "anexado)", "joint)")
+FIRST_CHARS = frozenset(start[0] for start in STARTS)
+ENDS = (">", "attached)", "adjunto)", "angehängt)", "anexado)", "joint)")
+LAST_CHARS = frozenset(end[-1] for end in ENDS)
 
 
-@dataclass(frozen=True, slots=True)
-class Classified:
+class Classified(NamedTuple):  # a tuple: built for every special message, and cheap to build
     text: str
     kind: Kind = Kind.TEXT
     media: str | None = None
@@ -122,9 +122,10 @@ class Classified:
 def needs_classifying(text: str) -> bool:
     """False for the plain one-line messages that make up nearly all of a chat (so it must be cheap)."""
     return (
-        text in PLACEHOLDERS
-        or (text[:1] in _FIRST_CHARS and text.startswith(_STARTS))
-        or (text[-1:] in ">)" and text.endswith(_ENDS))
+        "\n" in text
+        or text in PLACEHOLDERS
+        or (text[:1] in FIRST_CHARS and text.startswith(STARTS))
+        or (text[-1:] in LAST_CHARS and text.endswith(ENDS))
     )
 
 

@@ -1,0 +1,156 @@
+"""DiscordChatExporter JSON: one channel per file (a server channel, a DM or a group DM).
+
+{guild, channel, dateRange, exportedAt, messages: [...], messageCount}, streamed message by message.
+Timestamps carry their offset. System notifications (joins, pins, calls...) come with the exporter's own
+wording in `content`. Reactions are counts on a message, not messages, so they are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from assistant.corpus.models import Event, Kind, ParsedMessage, ParsedThread, ParseWarning
+from assistant.ingest.base import ParseError, Parser, read_head
+from assistant.ingest.jsonstream import BOM, Record, json_items
+from assistant.ingest.media import media_from_filename
+from assistant.ingest.registry import register
+
+HEADER_ITEMS = frozenset({"guild.id", "guild.name", "channel.id", "channel.type", "channel.name"})
+MESSAGE_ITEM = "messages.item"
+USER_MESSAGE_KINDS = {"Default", "Reply"}
+DIRECT_CHANNELS = {"DirectTextChat", "DirectGroupTextChat"}
+_MARKERS = tuple(re.compile(p) for p in (rb'"guild"\s*:\s*\{', rb'"channel"\s*:\s*\{', rb'"exportedAt"|"messages"'))
+
+
+def is_system(kind: str) -> bool:
+    """The exporter names the kinds it knows and writes others as numbers; 1-18 are Discord's notices."""
+    if kind.isdigit():
+        return 1 <= int(kind) <= 18
+    return kind not in USER_MESSAGE_KINDS
+
+
+def parse_time(rec: Record, key: str) -> datetime | None:
+    value = rec.text(key)
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ParseError(rec.path, f'"{key}" to be an ISO 8601 time', location=rec.location, found=value) from exc
+
+
+def media_of(rec: Record) -> str | None:
+    attachments = rec.records("attachments")
+    if attachments:
+        return media_from_filename(attachments[0].text("fileName") or "")
+    if rec.values("stickers"):
+        return "sticker"
+    if rec.values("embeds"):
+        return "link"
+    return None
+
+
+@dataclass
+class _Channel:
+    file: Path
+    header: dict[str, object] = field(default_factory=dict)
+    thread: ParsedThread | None = None
+    count: int = 0
+    last_id: str | None = None
+    senders: list[str] = field(default_factory=list)
+
+    def where(self) -> str:
+        return f"after message id {self.last_id}" if self.last_id else "before the first message"
+
+    def start(self) -> ParsedThread:
+        header = Record(self.header, self.file, "header")
+        key = header.ident("channel.id")
+        if key is None:
+            raise ParseError(self.file, 'a "channel" with an "id" before the "messages"', location="header")
+        kind = header.text("channel.type") or ""
+        channel = header.text("channel.name") or key
+        direct = kind in DIRECT_CHANNELS or header.ident("guild.id") == "0"
+        title = channel if direct else f"{header.text('guild.name') or 'Server'} / #{channel}"
+        self.thread = ParsedThread(key=key, platform=DiscordParser.platform, title=title,
+                                   is_group=kind != "DirectTextChat")
+        return self.thread
+
+    def finish(self) -> ParsedThread:
+        """The thread again, now naming everyone who wrote in it (the export lists no members)."""
+        assert self.thread is not None
+        return replace(self.thread, participants=tuple(self.senders))
+
+    def message(self, value: object) -> ParsedMessage | ParseWarning:
+        assert self.thread is not None
+        self.count += 1
+        rec = Record.of(value, self.file, f"message #{self.count}")
+        self.last_id = rec.ident("id")
+        if self.last_id is not None:
+            rec = replace(rec, location=f"message id {self.last_id}")
+        timestamp = parse_time(rec, "timestamp")
+        if timestamp is None:
+            raise ParseError(self.file, 'a "timestamp"', location=rec.location)
+        author = rec.record("author")
+        name = (author.text("nickname") or author.text("name")) if author else None
+        name = name or "Unknown User"
+        kind = rec.text("type") or "Default"
+        content = rec.text("content") or ""
+        common = dict(thread_key=self.thread.key, timestamp=timestamp, message_id=self.last_id)
+        if is_system(kind):
+            notice = f"{content[:1].lower()}{content[1:]}" if content else kind
+            return ParsedMessage(sender=None, text=f"{name} {notice}", kind=Kind.SYSTEM, **common)
+        forwarded = rec.record("forwardedMessage")  # a forward's words and files sit in here
+        if forwarded is not None:
+            content = content or forwarded.text("content") or ""
+        media = media_of(forwarded or rec)
+        if not content and media is None:
+            return ParseWarning(rec.location, "message with neither content nor attachments skipped")
+        reference = rec.record("reference")
+        reply_to = reference.ident("messageId") if reference and reference.text("type") != "Forward" else None
+        if name not in self.senders:
+            self.senders.append(name)
+        return ParsedMessage(
+            sender=name,
+            text=content,
+            kind=Kind.TEXT if content else Kind.MEDIA,
+            media=media,
+            reply_to=reply_to,
+            edited=rec.has("timestampEdited"),
+            forwarded=forwarded is not None,
+            **common,
+        )
+
+
+@register
+class DiscordParser(Parser):
+    name = "discord"
+    platform = "discord"
+    description = "DiscordChatExporter JSON: a server channel, DM or group DM per file"
+
+    def detect(self, path: Path) -> float:
+        if not path.is_file():
+            return 0.0
+        head = read_head(path, 8192).removeprefix(BOM).lstrip()
+        if not head.startswith(b"{") or not all(marker.search(head) for marker in _MARKERS):
+            return 0.0
+        return 0.9
+
+    def parse(self, path: Path) -> Iterator[Event]:
+        channel = _Channel(path)
+        items = HEADER_ITEMS | {MESSAGE_ITEM}
+        for prefix, event, value in json_items(path, items, where=channel.where):
+            if event == "item" and prefix == MESSAGE_ITEM:
+                if channel.thread is None:  # only invalid JSON gets here: the array opens first
+                    raise ParseError(path, "the channel before its messages", location=channel.where())
+                yield channel.message(value)
+            elif event == "item":
+                channel.header[prefix] = value
+            elif event == "start_array" and prefix == "messages":
+                yield channel.start()
+        if channel.thread is None:
+            raise ParseError(path, 'a DiscordChatExporter JSON export: "guild", "channel" and "messages"')
+        yield channel.finish()

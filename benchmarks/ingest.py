@@ -1,0 +1,163 @@
+"""WhatsApp parsing speed and memory: predraft against chat-miner, whatstk and plain line reading.
+
+Generates one Android-style export (English, 12-hour, month first) of N messages with a realistic mix
+(multi-line texts, media placeholders, deletions, edits, locations, polls, system lines), then parses it
+with each tool in a fresh subprocess, so that every peak RSS is that tool's own. Prints JSON:
+{tool: {messages, seconds, messages_per_s, peak_rss_mb}}; `seconds` times the parse only, not imports.
+
+    .venv/bin/python benchmarks/ingest.py                  # 1,000,000 messages (peers take minutes)
+    .venv/bin/python benchmarks/ingest.py --messages 50000 --tools predraft lines
+
+chat-miner and whatstk come with the `bench` extra (pip install -c constraints.txt '.[bench]').
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PEOPLE = ("Maya Lopez", "Alex Brandt", "Sam Okafor", "Priya Nair", "Jonas Weber", "Lea Moreau")
+WORDS = (
+    "ok sure tonight tomorrow run trail coffee later see you at the park bring water shoes rain sun "
+    "great idea maybe not sure lol haha yes no thanks thank you soon almost there traffic again "
+    "who is coming saturday sunday morning early late sorry running 5 10 min meet station bridge "
+    "🏃 👍 😂 ❤️ route map hill loop easy pace long slow fast km miles photo pics nice well done"
+).split()
+
+
+def _words(rng: random.Random, low: int, high: int) -> str:
+    return " ".join(rng.choices(WORDS, k=rng.randint(low, high)))
+
+
+def _body(rng: random.Random, sender: str) -> str:
+    """One message's text as Android writes it; the mix follows a busy group chat."""
+    roll = rng.random()
+    if roll < 0.84:
+        return f"{sender}: {_words(rng, 1, 18)}"
+    if roll < 0.89:
+        lines = [_words(rng, 2, 12) for _ in range(rng.randint(2, 4))]
+        return f"{sender}: " + "\n".join(lines)
+    if roll < 0.95:
+        return f"{sender}: <Media omitted>"
+    if roll < 0.96:
+        return f"{sender}: This message was deleted"
+    if roll < 0.975:
+        return f"{sender}: {_words(rng, 2, 10)} <This message was edited>"
+    if roll < 0.98:
+        return f"{sender}: location: https://maps.google.com/?q=52.{rng.randint(1000, 9999)},13.{rng.randint(1000, 9999)}"
+    if roll < 0.981:
+        options = "\n".join(f"OPTION: {_words(rng, 1, 3)} ({rng.randint(0, 5)} votes)" for _ in range(3))
+        return f"{sender}: POLL:\n{_words(rng, 3, 6)}?\n{options}"
+    if roll < 0.99:
+        return f"{sender}: IMG-{rng.randint(20190101, 20231231)}-WA{rng.randint(0, 9999):04d}.jpg (file attached)"
+    other = rng.choice(PEOPLE)
+    return rng.choice((f"{sender} added {other}", f"{other} left", f"{other} joined using this group's invite link"))
+
+
+def _stamp(moment: datetime) -> str:
+    hour = moment.hour % 12 or 12
+    return f"{moment.month}/{moment.day}/{moment.year % 100:02d}, {hour}:{moment.minute:02d} {'PM' if moment.hour >= 12 else 'AM'}"
+
+
+def generate(path: Path, messages: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    moment = datetime(2019, 1, 3, 8, 15)
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(f"{_stamp(moment)} - Messages and calls are end-to-end encrypted. No one outside of this chat, "
+                 "not even WhatsApp, can read or listen to them. Tap to learn more.\n")
+        for _ in range(messages - 1):
+            moment += timedelta(minutes=rng.choice((0, 0, 0, 1, 1, 2, 5, 30)) + (600 if rng.random() < 0.01 else 0))
+            fh.write(f"{_stamp(moment)} - {_body(rng, rng.choice(PEOPLE))}\n")
+
+
+# ---- the tools, each run in its own process -----------------------------------------------------
+
+
+def _predraft(path: Path) -> tuple[int, float]:
+    sys.path.insert(0, str(ROOT))
+    from assistant.corpus.models import ParsedMessage
+    from assistant.ingest.parsers.whatsapp import WhatsAppParser
+
+    parser = WhatsAppParser()
+    start = time.perf_counter()
+    count = sum(1 for event in parser.parse(path) if isinstance(event, ParsedMessage))
+    return count, time.perf_counter() - start
+
+
+def _chat_miner(path: Path) -> tuple[int, float]:
+    from chatminer.chatparsers import WhatsAppParser
+
+    start = time.perf_counter()
+    parser = WhatsAppParser(str(path))
+    parser.parse_file()
+    count = parser.parsed_messages.get_df().height
+    return count, time.perf_counter() - start
+
+
+def _whatstk(path: Path) -> tuple[int, float]:
+    from whatstk import WhatsAppChat
+
+    start = time.perf_counter()
+    chat = WhatsAppChat.from_source(filepath=str(path), max_size=None)
+    return len(chat.df), time.perf_counter() - start
+
+
+def _lines(path: Path) -> tuple[int, float]:
+    """The floor: read and decode every line, counting those that start like a header."""
+    start = time.perf_counter()
+    with path.open(encoding="utf-8") as fh:
+        count = sum(1 for line in fh if line[:1].isdigit())
+    return count, time.perf_counter() - start
+
+
+TOOLS: dict[str, Callable[[Path], tuple[int, float]]] = {
+    "predraft": _predraft, "chat-miner": _chat_miner, "whatstk": _whatstk, "lines": _lines,
+}
+
+
+def _measure(tool: str, path: Path) -> dict:
+    count, seconds = TOOLS[tool](path)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return {"messages": count, "seconds": round(seconds, 3), "messages_per_s": round(count / seconds),
+            "peak_rss_mb": round(peak_mb, 1)}
+
+
+def run_in_subprocess(tool: str, path: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", tool, str(path)],
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    args.add_argument("--messages", type=int, default=1_000_000, help="messages in the generated export")
+    args.add_argument("--tools", nargs="+", default=list(TOOLS), choices=list(TOOLS))
+    args.add_argument("--measure", nargs=2, metavar=("TOOL", "PATH"), help=argparse.SUPPRESS)
+    opts = args.parse_args()
+    if opts.measure:
+        print(json.dumps(_measure(opts.measure[0], Path(opts.measure[1]))))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "WhatsApp Chat with Trail Runners.txt"
+        generate(path, opts.messages)
+        results = {"export": {"messages": opts.messages, "size_mb": round(path.stat().st_size / 2**20, 1)}}
+        results |= {tool: run_in_subprocess(tool, path) for tool in opts.tools}
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""LangGraph graphs that drive the runtime: `graphs.predraft` pre-drafts replies along a predicted chain."""

@@ -1,0 +1,8 @@
+"""The pre-drafting chain: draft, review, predict the other side's next message, pre-draft the answer.
+
+`api.DraftChain` is the entry point for the CLI and the review app; the graph itself is in `graph.py`.
+"""
+
+from graphs.predraft.api import Candidate, ChainError, ChainView, DraftChain, prediction_stats
+
+__all__ = ["Candidate", "ChainError", "ChainView", "DraftChain", "prediction_stats"]

@@ -1,0 +1,263 @@
+"""The chain's public API, used by the CLI and the review app.
+
+A chain is one LangGraph thread (its `chain_id`) in the checkpoint database: it can be started in
+one process and resumed in another. Every call returns a `ChainView` of where the chain stands.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from langgraph.types import Command
+
+from assistant.config import Settings
+from assistant.corpus.store import Corpus
+from assistant.errors import PredraftError
+from assistant.feedback.store import FeedbackStore
+from assistant.retrieval.exchanges import Exchange
+from assistant.retrieval.index import EmptyIndexError, Evidence
+from graphs.predraft.context import ChainContext, Resources
+from graphs.predraft.graph import compile_chain, open_checkpointer
+from graphs.predraft.ledger import ChainLedger
+from graphs.predraft.nodes import now_iso
+from graphs.predraft.state import ChainInput, EvidenceRecord, RankedCandidate, ReviewAnswer
+
+Status = Literal["awaiting_review", "low_confidence", "done", "stalled"]
+REVIEW_ACTIONS = ("accept", "edit", "regenerate", "reject")
+OnToken = Callable[[int, str], None]  # (candidate index, or -1 for the predicted message; text piece)
+
+
+class ChainError(PredraftError):
+    """A chain that does not exist, or a request its current state cannot take."""
+
+
+@dataclass
+class Candidate:
+    text: str
+    logprob: float  # mean log-probability per token
+    similarity: float  # best cosine to the user's own replies in the evidence
+    score: float  # in [0, 1]; the top one is the confidence
+
+
+@dataclass
+class ChainView:
+    chain_id: str
+    thread_id: int
+    step: int
+    # "stalled": the process stopped mid-draft; `resume(chain_id, "regenerate")` finishes the drafts.
+    status: Status
+    candidates: list[Candidate]
+    confidence: float
+    evidence: list[Evidence]
+    predicted_incoming: str | None  # the other side's predicted message this step answers
+    predraft: list[Candidate]  # the candidates drafted against that prediction (kept after a miss)
+    prompt: str
+    history: list[dict]  # decisions, predictions and real messages, in order
+    depth: int = 0
+    incoming: str | None = None  # the real message that arrived at this step, if any
+    hit: bool | None = None  # whether it matched the prediction; None when nothing was compared
+    as_of: date | None = None
+    contact: str = ""
+    context: list[dict] = field(default_factory=list)  # the working conversation, each turn with its source
+
+
+class DraftChain:
+    def __init__(self, settings: Settings, *, backend: Any = None, index: Any = None):
+        self.settings = settings
+        self.resources = Resources(settings, backend=backend, index=index)
+        self.corpus = Corpus(settings.corpus_path)
+        self.feedback = FeedbackStore(settings.feedback_path)
+        self.ledger = ChainLedger(settings.feedback_path)
+        self._checkpointer = open_checkpointer(settings)
+        self.graph = compile_chain(self._checkpointer)
+
+    def close(self) -> None:
+        self._checkpointer.conn.close()
+        for store in (self.corpus, self.feedback, self.ledger):
+            store.close()
+
+    def __enter__(self) -> DraftChain:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- running --------------------------------------------------------------------------------
+
+    def start(
+        self,
+        thread_ref: str | int,
+        *,
+        depth: int | None = None,
+        as_of: date | None = None,
+        chain_id: str | None = None,
+        on_token: OnToken | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ChainView:
+        """Draft replies for the thread and stop at the first review."""
+        thread = self.corpus.thread(thread_ref)
+        if self.corpus.me() is None:
+            raise ChainError("no sender is marked as you, so there is no side to draft for: run `predraft me`, "
+                             "then `predraft me set NAME`")
+        depth = self.settings.draft.depth if depth is None else depth
+        if depth < 1:
+            raise ChainError(f"depth must be at least 1 (one reviewed draft), got {depth}")
+        chain_id = chain_id or f"{thread.id}-{uuid.uuid4().hex[:12]}"
+        if self.ledger.has_chain(chain_id):
+            raise ChainError(f"chain {chain_id!r} exists already: resume it, or leave out the chain id for a new one")
+        if self.resources.index.count() == 0:
+            raise EmptyIndexError(f"the index in {self.settings.index_dir} is empty: run `predraft index` first")
+        self.resources.backend  # noqa: B018  a missing model is reported before any chain is created
+        self.ledger.add_chain(chain_id, thread.id)
+        start = ChainInput(chain_id=chain_id, thread_id=thread.id, depth=depth,
+                           as_of=as_of.isoformat() if as_of else None)
+        return self._run(chain_id, start, on_token, cancel)
+
+    def resume(
+        self,
+        chain_id: str,
+        action: str,
+        *,
+        chosen_index: int | None = None,
+        text: str | None = None,
+        on_token: OnToken | None = None,
+        cancel: threading.Event | None = None,
+        reviewed: bool = True,
+    ) -> ChainView:
+        """Answer the review: accept (chosen_index, default 0), edit (text), regenerate, or reject.
+
+        `reviewed=False` moves the chain on without storing the decision as feedback: for runs
+        where nobody looked at the drafts (the non-interactive CLI).
+        """
+        view = self.view(chain_id)
+        if view.status == "stalled" and action == "regenerate":
+            return self._run(chain_id, None, on_token, cancel)  # reruns the node that was cut off
+        self._require_review(view)
+        if action not in REVIEW_ACTIONS:
+            raise ChainError(f"unknown action {action!r}: expected one of {', '.join(REVIEW_ACTIONS)}")
+        if action == "accept" and chosen_index is None:
+            chosen_index = 0
+        if chosen_index is not None and not 0 <= chosen_index < len(view.candidates):
+            raise ChainError(f"chain {chain_id!r} has {len(view.candidates)} candidates at step {view.step}, "
+                             f"so there is no #{chosen_index}: regenerate, edit or reject instead")
+        if action == "edit" and not (text and text.strip()):
+            raise ChainError("edit needs the text you want to send")
+        answer = ReviewAnswer(action=action, chosen_index=chosen_index if action in ("accept", "edit") else None,
+                              text=text.strip() if action == "edit" and text else None, decided_at=now_iso(),
+                              reviewed=reviewed)
+        return self._run(chain_id, Command(resume=answer), on_token, cancel)
+
+    def incoming(
+        self, chain_id: str, text: str, *, on_token: OnToken | None = None, cancel: threading.Event | None = None
+    ) -> ChainView:
+        """A real message arrived: if it is close to the predicted one the pre-draft is served at once (hit),
+        otherwise the reply is drafted again for what was really said (miss)."""
+        if not text.strip():
+            raise ChainError("an incoming message needs text")
+        self._require_review(self.view(chain_id))
+        answer = ReviewAnswer(action="incoming", text=text.strip(), decided_at=now_iso())
+        return self._run(chain_id, Command(resume=answer), on_token, cancel)
+
+    def run_unattended(
+        self,
+        thread_ref: str | int,
+        *,
+        depth: int | None = None,
+        as_of: date | None = None,
+        on_token: OnToken | None = None,
+    ) -> Iterator[ChainView]:
+        """The chain with nobody reviewing, yielding each review point as it is reached.
+
+        The top candidate is taken at each step and not stored as feedback (nobody chose it). A
+        low-confidence step ends the chain there, as a reviewer would be offered no suggestion.
+        """
+        view = self.start(thread_ref, depth=depth, as_of=as_of, on_token=on_token)
+        while view.status in ("awaiting_review", "low_confidence"):
+            yield view
+            if view.status == "low_confidence":
+                return
+            view = self.resume(view.chain_id, "accept", chosen_index=0, on_token=on_token, reviewed=False)
+
+    def _run(self, chain_id: str, payload: Any, on_token: OnToken | None, cancel: threading.Event | None) -> ChainView:
+        context = ChainContext(settings=self.settings, corpus=self.corpus, feedback=self.feedback,
+                               ledger=self.ledger, resources=self.resources, cancel=cancel)
+        for chunk in self.graph.stream(payload, _config(chain_id), context=context, stream_mode="custom"):
+            if on_token is not None:
+                on_token(chunk["candidate"], chunk["piece"])
+        return self.view(chain_id)
+
+    @staticmethod
+    def _require_review(view: ChainView) -> None:
+        if view.status == "done":
+            raise ChainError(f"chain {view.chain_id!r} is finished: start a new one for this thread")
+        if view.status == "stalled":
+            raise ChainError(f"chain {view.chain_id!r} stopped before its drafts were ready: "
+                             "resume it with `regenerate` first")
+
+    # ---- reading --------------------------------------------------------------------------------
+
+    def view(self, chain_id: str) -> ChainView:
+        snapshot = self.graph.get_state(_config(chain_id))
+        values = snapshot.values
+        if not values:
+            raise ChainError(f"no chain {chain_id!r} in {self.settings.checkpoints_path}")
+        if not snapshot.next:
+            status: Status = "done"
+        elif not snapshot.interrupts:
+            status = "stalled"
+        else:
+            status = "awaiting_review" if values.get("suggest") else "low_confidence"
+        as_of = values.get("as_of")
+        return ChainView(
+            chain_id=chain_id,
+            thread_id=values["thread_id"],
+            step=values.get("step", 0),
+            status=status,
+            candidates=[_candidate(c) for c in values.get("candidates", [])],
+            confidence=values.get("confidence", 0.0),
+            evidence=[_evidence(e) for e in values.get("evidence", [])],
+            predicted_incoming=values.get("predicted_incoming"),
+            predraft=[_candidate(c) for c in values.get("predraft", [])],
+            prompt=values.get("prompt", ""),
+            history=list(values.get("history", [])),
+            depth=values["depth"],
+            incoming=values.get("incoming"),
+            hit=values.get("hit"),
+            as_of=date.fromisoformat(as_of) if as_of else None,
+            contact=values.get("contact", ""),
+            context=[dict(t) for t in values.get("context", [])],
+        )
+
+    def latest_chain(self, thread_id: int) -> str | None:
+        return self.ledger.latest_chain(thread_id)
+
+
+def prediction_stats(settings: Settings) -> dict[str, int]:
+    """How often a real message matched the predicted one: {"hits": n, "misses": m}."""
+    ledger = ChainLedger(settings.feedback_path)
+    try:
+        return ledger.prediction_counts()
+    finally:
+        ledger.close()
+
+
+def _config(chain_id: str) -> dict:
+    return {"configurable": {"thread_id": chain_id}}
+
+
+def _candidate(c: RankedCandidate) -> Candidate:
+    return Candidate(text=c["text"], logprob=c["logprob"], similarity=c["similarity"], score=c["score"])
+
+
+def _evidence(e: EvidenceRecord) -> Evidence:
+    exchange = Exchange(
+        id=e["id"], thread_id=e["thread_id"], thread_title=e["thread_title"], contact=e["contact"],
+        platform=e["platform"], timestamp=datetime.fromisoformat(e["timestamp"]).astimezone(UTC), year=e["year"],
+        context=e["context"], reply=e["reply"],
+    )
+    return Evidence(exchange=exchange, similarity=e["similarity"])

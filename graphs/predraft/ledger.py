@@ -1,0 +1,78 @@
+"""Which chains exist for which thread, and how often a predicted message was the one that came.
+
+Two small tables beside the review decisions in feedback.sqlite: `predraft feedback stats` reads
+the hit rate from there. Writes are idempotent (a rerun node records nothing twice).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class PredictionOutcome:
+    chain_id: str
+    step: int
+    thread_id: int
+    predicted: str
+    actual: str
+    similarity: float
+    hit: bool
+
+
+class ChainLedger:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        with self.db:
+            self.db.execute(
+                """CREATE TABLE IF NOT EXISTS chains (
+                    chain_id TEXT PRIMARY KEY, thread_id INTEGER NOT NULL, started_at TEXT NOT NULL)"""
+            )
+            self.db.execute(
+                """CREATE TABLE IF NOT EXISTS predictions (
+                    chain_id TEXT NOT NULL, step INTEGER NOT NULL, thread_id INTEGER NOT NULL,
+                    predicted TEXT NOT NULL, actual TEXT NOT NULL, similarity REAL NOT NULL,
+                    hit INTEGER NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (chain_id, step))"""
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+    def add_chain(self, chain_id: str, thread_id: int) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR IGNORE INTO chains (chain_id, thread_id, started_at) VALUES (?, ?, ?)",
+                (chain_id, thread_id, _now()),
+            )
+
+    def has_chain(self, chain_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM chains WHERE chain_id = ?", (chain_id,)).fetchone() is not None
+
+    def latest_chain(self, thread_id: int) -> str | None:
+        row = self.db.execute(
+            "SELECT chain_id FROM chains WHERE thread_id = ? ORDER BY started_at DESC, rowid DESC LIMIT 1",
+            (thread_id,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def record_prediction(self, o: PredictionOutcome) -> None:
+        """One outcome per chain step: the first real message decides it."""
+        with self.db:
+            self.db.execute(
+                """INSERT OR IGNORE INTO predictions (chain_id, step, thread_id, predicted, actual, similarity, hit,
+                   created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                (o.chain_id, o.step, o.thread_id, o.predicted, o.actual, o.similarity, int(o.hit), _now()),
+            )
+
+    def prediction_counts(self) -> dict[str, int]:
+        hits, total = self.db.execute("SELECT coalesce(sum(hit), 0), count(*) FROM predictions").fetchone()
+        return {"hits": hits, "misses": total - hits}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")

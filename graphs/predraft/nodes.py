@@ -1,0 +1,275 @@
+"""The chain's nodes, one function each, and the routers between them.
+
+Nodes read live objects (corpus, model, index, stores) from the run context and return only the
+state keys they change. Side effects after the review interrupt are idempotent: a node that reruns
+(a resumed or replayed run) writes the same rows again, which the stores ignore.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+from rapidfuzz.distance import Levenshtein
+
+from assistant.corpus.models import Message
+from assistant.feedback.store import Decision
+from assistant.prompting import ME, parse_reply, render_reply
+from graphs.predraft import ranking
+from graphs.predraft.context import ChainContext
+from graphs.predraft.ledger import PredictionOutcome
+from graphs.predraft.prompts import (
+    conversation_turns,
+    draft_options,
+    other_speaker,
+    predict_options,
+    retrieval_query,
+    speakers,
+    transcript_prompt,
+)
+from graphs.predraft.state import ChainState, Draft, EvidenceRecord, Turn
+
+PREDICTION_STREAM = -1  # the candidate index under which the predicted message's tokens stream
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _local_date(m: Message) -> date:
+    # The header shows the day as the user lived it, in the offset the export stated.
+    offset = timedelta(minutes=m.utc_offset_min or 0)
+    return (m.timestamp + offset).date()
+
+
+# ---- nodes ------------------------------------------------------------------------------------
+
+
+def load_thread(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
+    """The current conversation of the thread, straight from the corpus (the user's own view of it)."""
+    ctx = runtime.context
+    thread = ctx.corpus.thread(state["thread_id"])
+    me = ctx.corpus.me()
+    messages = ctx.corpus.messages(thread.id)
+    dataset = ctx.settings.dataset
+    turns = conversation_turns(messages, dataset.conversation_gap_hours, dataset.media)
+    other = other_speaker(thread, turns, me.name if me else "")
+    last = messages[-1] if messages else None
+    return {
+        "platform": thread.platform,
+        "is_group": thread.is_group,
+        "contact": thread.title if thread.is_group else other,
+        "other": other,
+        "header_date": state["as_of"] or (_local_date(last) if last else datetime.now(UTC).date()).isoformat(),
+        "since": (last.timestamp if last else datetime.now(UTC)).isoformat(),
+        "context": turns,
+        "step": 0,
+        "attempt": 0,
+        "predicted_incoming": None,
+        "predraft": [],
+        "incoming": None,
+        "hit": None,
+    }
+
+
+def retrieve(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
+    """Past exchanges like the last few messages: evidence of how the user answers such things."""
+    ctx = runtime.context
+    retrieval = ctx.settings.retrieval
+    as_of = state["as_of"]
+    # --as-of DATE includes that whole day; the thread's own exchanges from its last message on are its future.
+    before = datetime.combine(date.fromisoformat(as_of) + timedelta(days=1), time(), UTC) if as_of else None
+    found = ctx.resources.index.search(
+        retrieval_query(state["context"], retrieval.context_messages),
+        k=retrieval.top_k,
+        before=before,
+        exclude_thread=(state["thread_id"], datetime.fromisoformat(state["since"])),
+    )
+    evidence = [
+        EvidenceRecord(
+            id=e.exchange.id, thread_id=e.exchange.thread_id, thread_title=e.exchange.thread_title,
+            contact=e.exchange.contact, platform=e.exchange.platform, timestamp=e.exchange.timestamp.isoformat(),
+            year=e.exchange.year, context=e.exchange.context, reply=e.exchange.reply, similarity=e.similarity,
+        )
+        for e in found
+    ]
+    return {"evidence": evidence}
+
+
+def draft(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
+    """Sample k replies for "Me:", streaming each token to the run's custom stream."""
+    ctx = runtime.context
+    settings = ctx.settings
+    n = settings.draft.candidates
+    prompt = transcript_prompt(state, settings)
+    options = draft_options(settings, speakers(state) - {ME}, state["attempt"])
+    tokens = [0] * n
+    step = state["step"]
+
+    def on_piece(i: int, piece: str) -> None:
+        tokens[i] += 1
+        runtime.stream_writer({"step": step, "candidate": i, "piece": piece})
+
+    texts = ctx.resources.backend.candidates(prompt, options, n, on_piece, ctx.cancel)
+    drafts = [Draft(messages=parse_reply(text), tokens=count) for text, count in zip(texts, tokens, strict=True)]
+    return {"prompt": prompt, "drafts": drafts}
+
+
+def rank(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
+    """Score distinct drafts by model log-prob per token and closeness to the user's real replies."""
+    ctx = runtime.context
+    drafts = ranking.distinct_drafts(state["drafts"])
+    backend = ctx.resources.backend
+    logprobs = [backend.score(state["prompt"], render_reply(d["messages"])) for d in drafts]
+    replies = [e["reply"] for e in state["evidence"]]
+    if drafts:
+        vectors = ctx.resources.embedder.embed(["\n".join(d["messages"]) for d in drafts] + replies)
+        similarities = ranking.max_similarities(vectors[: len(drafts)], vectors[len(drafts) :])
+    else:
+        similarities = []
+    candidates = ranking.rank(drafts, logprobs, similarities, ctx.settings.draft.similarity_weight, bool(replies))
+    update: dict = {"candidates": candidates}
+    if state["predicted_incoming"] is not None and state["incoming"] is None:
+        update["predraft"] = candidates  # drafted against the prediction: what a hit will serve
+    return update
+
+
+def gate(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
+    """Below the threshold the chain offers no suggestion (the reviewer may still regenerate)."""
+    confidence = ranking.confidence(state["candidates"])
+    suggest = bool(state["candidates"]) and confidence >= runtime.context.settings.draft.confidence_threshold
+    return {"confidence": confidence, "suggest": suggest, "shown_at": now_iso()}
+
+
+def review(state: ChainState) -> dict:
+    """Wait for the person: the run stops here and resumes with `Command(resume=answer)`."""
+    answer = interrupt(
+        {
+            "step": state["step"],
+            "suggest": state["suggest"],
+            "confidence": state["confidence"],
+            "candidates": state["candidates"],
+            "evidence": state["evidence"],
+            "predicted_incoming": state["predicted_incoming"],
+        }
+    )
+    return {"answer": answer}
+
+
+def record(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
+    """Store the decision as feedback and apply it: what the user sent joins the working conversation."""
+    ctx = runtime.context
+    answer = state["answer"]
+    action = answer["action"]
+    chosen = answer.get("chosen_index")
+    candidates = state["candidates"]
+    step = state["step"]
+    if action == "accept":
+        said = candidates[chosen]["messages"]
+    elif action == "edit":
+        said = [answer["text"]]
+    else:
+        said = []
+    final_text = "\n".join(said) or None
+    if answer.get("reviewed", True):
+        backend = ctx.resources.backend
+        base = candidates[chosen]["text"] if chosen is not None else (candidates[0]["text"] if candidates else "")
+        ctx.feedback.record(
+            Decision(
+                thread_id=state["thread_id"], prompt=state["prompt"], candidates=[c["text"] for c in candidates],
+                action=action, chosen_index=chosen, final_text=final_text,
+                edit_distance=Levenshtein.distance(base, final_text) if action == "edit" else None,
+                latency_ms=_ms_between(state["shown_at"], answer["decided_at"]),
+                model_id=backend.model_id, adapter_id=backend.adapter_id, as_of=state["as_of"],
+                confidence=state["confidence"], chain_id=state["chain_id"], step=step,
+                created_at=answer["decided_at"],
+            )
+        )
+    event = {"step": step, "event": action, "text": final_text, "chosen_index": chosen,
+             "confidence": state["confidence"], "candidates": [c["text"] for c in candidates]}
+    update: dict = {"history": [event]}
+    if said:
+        update |= {
+            "context": state["context"] + [Turn(speaker=ME, text=m, source="accepted") for m in said],
+            "step": step + 1, "attempt": 0, "predicted_incoming": None, "predraft": [], "incoming": None,
+            "hit": None,
+        }
+    elif action == "regenerate":
+        update["attempt"] = state["attempt"] + 1
+    return update
+
+
+def predict(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
+    """The other side's likeliest next message, written by the same model as "Name:"."""
+    ctx = runtime.context
+    other = state["other"]
+    prompt = transcript_prompt(state, ctx.settings, speaker=other)
+    options = predict_options(ctx.settings, speakers(state), other)
+    pieces: list[str] = []
+    for piece in ctx.resources.backend.stream(prompt, options, ctx.cancel):
+        pieces.append(piece)
+        runtime.stream_writer({"step": state["step"], "candidate": PREDICTION_STREAM, "piece": piece})
+    messages = parse_reply("".join(pieces), speaker=other)
+    predicted = "\n".join(messages) or None
+    update: dict = {"predicted_incoming": predicted,
+                    "history": [{"step": state["step"], "event": "predicted", "text": predicted}]}
+    if messages:
+        update["context"] = state["context"] + [Turn(speaker=other, text=m, source="predicted") for m in messages]
+    return update
+
+
+def match_incoming(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
+    """A real message came: was it the predicted one? A hit serves the pre-draft; anything else re-drafts."""
+    ctx = runtime.context
+    text = state["answer"]["text"]
+    context = list(state["context"])
+    while context and context[-1]["source"] == "predicted":
+        context.pop()  # the guess gives way to what was really said
+    update: dict = {"context": context + [Turn(speaker=state["other"], text=text, source="incoming")],
+                    "incoming": text, "hit": None}
+    event = {"step": state["step"], "event": "incoming", "text": text, "similarity": None, "hit": None}
+    predicted = state["predicted_incoming"]
+    if predicted is not None and state["incoming"] is None:
+        a, b = ctx.resources.embedder.embed([predicted, text])
+        similarity = float(a @ b)
+        hit = similarity >= ctx.settings.draft.prediction_hit_similarity
+        ctx.ledger.record_prediction(
+            PredictionOutcome(chain_id=state["chain_id"], step=state["step"], thread_id=state["thread_id"],
+                              predicted=predicted, actual=text, similarity=similarity, hit=hit)
+        )
+        update |= {"hit": hit, "shown_at": now_iso()}
+        event |= {"similarity": similarity, "hit": hit}
+    update["history"] = [event]
+    return update
+
+
+# ---- routers ----------------------------------------------------------------------------------
+
+
+def route_review(state: ChainState) -> Literal["record", "match_incoming"]:
+    return "match_incoming" if state["answer"]["action"] == "incoming" else "record"
+
+
+def route_decision(state: ChainState) -> Literal["draft", "predict", "__end__"]:
+    action = state["answer"]["action"]
+    if action == "regenerate":
+        return "draft"
+    if action == "reject" or state["step"] >= state["depth"]:
+        return "__end__"
+    return "predict"
+
+
+def route_prediction(state: ChainState) -> Literal["retrieve", "__end__"]:
+    # Nothing predicted (the model had nothing to add): there is nothing to pre-draft an answer to.
+    return "retrieve" if state["predicted_incoming"] else "__end__"
+
+
+def route_match(state: ChainState) -> Literal["review", "retrieve"]:
+    return "review" if state["hit"] else "retrieve"
+
+
+def _ms_between(start_iso: str, end_iso: str) -> int:
+    delta = datetime.fromisoformat(end_iso) - datetime.fromisoformat(start_iso)
+    return max(0, int(delta.total_seconds() * 1000))

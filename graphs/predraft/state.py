@@ -1,0 +1,97 @@
+"""The chain's state: plain data only, so every checkpoint is readable JSON-like msgpack.
+
+`ChainInput` is what a run starts from; `ChainState` is everything the nodes read and write.
+Lists that grow over the whole run (`history`) have an appending reducer; every other key is
+replaced by the node that changes it.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Literal, TypedDict
+
+Source = Literal["corpus", "accepted", "predicted", "incoming"]
+Action = Literal["accept", "edit", "regenerate", "reject", "incoming"]
+
+
+class Turn(TypedDict):
+    """One message of the working conversation. Only "corpus" turns are real past messages."""
+
+    speaker: str  # a display name, or prompting.ME
+    text: str
+    source: Source
+
+
+class Draft(TypedDict):
+    """A raw sample before ranking: the messages parsed from it and how many tokens it streamed."""
+
+    messages: list[str]
+    tokens: int
+
+
+class RankedCandidate(TypedDict):
+    text: str  # the messages joined by newlines
+    messages: list[str]
+    logprob: float  # mean log-probability per token under the model
+    similarity: float  # max cosine to the user's own replies in the evidence
+    score: float  # in [0, 1]; the ranking key and, for the top candidate, the confidence
+
+
+class EvidenceRecord(TypedDict):
+    """A retrieved past exchange, flattened from retrieval's Evidence for the checkpoint."""
+
+    id: str
+    thread_id: int
+    thread_title: str
+    contact: str
+    platform: str
+    timestamp: str  # ISO 8601, UTC
+    year: int
+    context: str
+    reply: str
+    similarity: float
+
+
+class ReviewAnswer(TypedDict, total=False):
+    """What `Command(resume=...)` carries back into the review node."""
+
+    action: Action
+    chosen_index: int | None
+    text: str | None
+    decided_at: str  # ISO 8601 with milliseconds: makes the feedback row's key stable across reruns
+    reviewed: bool  # False when no person looked (the non-interactive CLI): nothing goes to feedback
+
+
+class ChainInput(TypedDict):
+    chain_id: str
+    thread_id: int
+    depth: int
+    as_of: str | None  # ISO date: write as the user did then, with evidence from before it
+
+
+class ChainState(ChainInput, total=False):
+    # the thread, fixed by load_thread
+    platform: str
+    is_group: bool
+    contact: str  # who the header names: the other person, or the group's title
+    other: str  # whose next message `predict` writes
+    header_date: str  # ISO date printed in the prompt header
+    since: str  # ISO timestamp of the last real message: the thread's exchanges from then on are its future
+    # the working conversation and the step being drafted
+    context: list[Turn]
+    step: int  # 0 answers the real thread; step n answers the n-th predicted message
+    attempt: int  # regenerations at this step; each one samples with new seeds
+    evidence: list[EvidenceRecord]
+    prompt: str
+    drafts: list[Draft]
+    candidates: list[RankedCandidate]
+    confidence: float
+    suggest: bool  # False: "no good suggestion" (confidence below the threshold)
+    shown_at: str
+    answer: ReviewAnswer
+    # the prediction this step answers, and what really came
+    predicted_incoming: str | None
+    predraft: list[RankedCandidate]  # candidates drafted against the prediction, kept after a miss
+    incoming: str | None
+    hit: bool | None
+    history: Annotated[list[dict], operator.add]

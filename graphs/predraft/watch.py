@@ -1,0 +1,113 @@
+"""Keep drafts ready while exports change: re-ingest, re-index, and pre-draft for threads with news.
+
+When a thread's chain was waiting with a predicted message, the real one is compared with it
+(`DraftChain.incoming`: a hit serves the pre-draft, a miss drafts again); otherwise a new chain starts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import watchfiles
+
+from assistant.corpus.models import Kind
+from assistant.corpus.store import Corpus
+from assistant.ingest.runner import IngestResult, ingest_paths
+from assistant.privacy import PrivacyPolicy
+from graphs.predraft.api import ChainView, DraftChain, OnToken
+
+Outcome = Literal["hit", "miss", "new_chain", "your_turn_taken"]
+
+
+@dataclass
+class ThreadUpdate:
+    thread_id: int
+    title: str
+    new_messages: int
+    outcome: Outcome  # your_turn_taken: the newest message is the user's own, nothing to answer
+    view: ChainView | None
+
+
+@dataclass
+class Refresh:
+    ingest: IngestResult
+    updates: list[ThreadUpdate]
+
+
+def _last_message_ids(corpus: Corpus) -> dict[int, int]:
+    return dict(corpus.db.execute("SELECT thread_id, max(id) FROM messages GROUP BY thread_id").fetchall())
+
+
+def refresh(
+    chain: DraftChain,
+    paths: list[Path],
+    *,
+    depth: int | None = None,
+    predraft: bool = True,
+    on_token: OnToken | None = None,
+) -> Refresh:
+    """Ingest `paths` again (only what is new is stored), update the index, pre-draft where needed."""
+    settings = chain.settings
+    before = _last_message_ids(chain.corpus)
+    result = ingest_paths(chain.corpus, paths, timezone=settings.ingest.timezone)
+    changed = {t: last for t, last in _last_message_ids(chain.corpus).items() if last > before.get(t, 0)}
+    if changed:
+        chain.resources.index.update(chain.corpus, PrivacyPolicy.from_settings(settings))
+    updates = (
+        [_answer(chain, thread_id, before.get(thread_id, 0), depth, on_token) for thread_id in sorted(changed)]
+        if predraft else []
+    )
+    return Refresh(result, updates)
+
+
+def _answer(chain: DraftChain, thread_id: int, seen_up_to: int, depth: int | None, on_token: OnToken | None) -> ThreadUpdate:
+    thread = chain.corpus.thread(thread_id)
+    messages = chain.corpus.messages(thread_id)
+    new = [m for m in messages if m.id > seen_up_to]
+    update = ThreadUpdate(thread_id, thread.title, len(new), "your_turn_taken", None)
+    if messages[-1].is_me:
+        return update
+    since_my_turn = []
+    for m in reversed(new):
+        if m.is_me:
+            break
+        if m.kind == Kind.TEXT and m.text.strip() and not m.unsent:
+            since_my_turn.insert(0, m.text)
+    chain_id = chain.latest_chain(thread_id)
+    if chain_id is not None and since_my_turn:
+        view = chain.view(chain_id)
+        waiting = view.status in ("awaiting_review", "low_confidence")
+        if waiting and view.predicted_incoming is not None and view.incoming is None:
+            update.view = chain.incoming(chain_id, "\n".join(since_my_turn), on_token=on_token)
+            update.outcome = "hit" if update.view.hit else "miss"
+            return update
+    update.view = chain.start(thread_id, depth=depth, on_token=on_token)
+    update.outcome = "new_chain"
+    return update
+
+
+def watch_exports(
+    chain: DraftChain,
+    paths: list[Path],
+    *,
+    depth: int | None = None,
+    stop: threading.Event | None = None,
+    on_token: OnToken | None = None,
+) -> Iterator[Refresh]:
+    """Yield a Refresh each time a file under `paths` changes, until `stop` is set.
+
+    A file is watched through its folder: apps often save an export by writing a new file and
+    renaming it over the old one, which a watch on the file itself would lose.
+    """
+    paths = [p.resolve() for p in paths]
+    folders = {p if p.is_dir() else p.parent for p in paths}
+
+    def wanted(_change: watchfiles.Change, changed: str) -> bool:
+        return any(Path(changed).is_relative_to(p) for p in paths)
+
+    for _changes in watchfiles.watch(*folders, watch_filter=wanted, stop_event=stop, raise_interrupt=False):
+        yield refresh(chain, paths, depth=depth, on_token=on_token)

@@ -1,0 +1,169 @@
+"""`predraft dataset build`: corpus (through the privacy policy) + review feedback -> a dataset folder.
+
+The folder (<data dir>/datasets/<name>) holds the same examples in several forms:
+
+    train.jsonl, val.jsonl          OpenAI messages (Axolotl chat_template, Unsloth, LLaMA-Factory)
+    train.io.jsonl, val.io.jsonl    Axolotl input_output segments for the default model (what we train on)
+    hf/                             a Hugging Face DatasetDict (save_to_disk) with every column
+    summary.json                    counts per year/platform, token percentiles, what each filter removed
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.corpus.models import Message, Thread
+from assistant.corpus.store import Corpus
+from assistant.errors import PredraftError
+from assistant.feedback.store import Decision
+from assistant.privacy import PrivacyPolicy, usable_threads
+from graphs.predraft.prompts import CHARS_PER_TOKEN
+from training.examples import FILTERS, Example, thread_examples
+from training.feedback_export import cap_feedback, sft_examples
+from training.records import GEMMA_TOKENS, example_row, io_record, messages_record, write_jsonl
+from training.splits import Split, split_examples
+
+FILES = ("train.jsonl", "val.jsonl", "train.io.jsonl", "val.io.jsonl", "summary.json")
+
+
+class DatasetError(PredraftError):
+    """The corpus cannot make a usable dataset (too few examples, nobody marked as the user)."""
+
+
+@dataclass
+class DatasetBuild:
+    split: Split
+    removed: Counter[str]  # filter -> user turns removed
+    threads: int
+    user_turns: int  # before filtering
+    feedback_available: int = 0
+    feedback: list[Example] = field(default_factory=list)  # the feedback examples added to train
+
+    @property
+    def train(self) -> list[Example]:
+        return sorted([*self.split.train, *self.feedback], key=lambda e: e.when)
+
+    @property
+    def val(self) -> list[Example]:
+        return self.split.val
+
+
+def collect(
+    threads: Iterable[tuple[Thread, list[Message]]], settings: Settings, my_name: str
+) -> tuple[list[Example], Counter[str], int]:
+    """Examples of every thread, what the filters removed, and how many threads were read."""
+    examples: list[Example] = []
+    removed: Counter[str] = Counter()
+    seen: set[bytes] = set()
+    n_threads = 0
+    for thread, messages in threads:
+        n_threads += 1
+        outcome = thread_examples(thread, messages, settings.dataset, my_name, settings.privacy.redact_names, seen)
+        examples += outcome.examples
+        removed.update(outcome.removed)
+    return examples, removed, n_threads
+
+
+def build_dataset(corpus: Corpus, settings: Settings, decisions: Sequence[Decision] = ()) -> DatasetBuild:
+    """Examples from the corpus (consent exclusions and PII redaction applied), split, plus capped feedback."""
+    me = corpus.me()
+    if me is None:
+        raise DatasetError("no sender is marked as you: run `predraft me` for suggestions, then `predraft me set NAME`")
+    threads = usable_threads(corpus, PrivacyPolicy.from_settings(settings))
+    human, removed, n_threads = collect(threads, settings, me.name)
+    cfg = settings.dataset
+    if len(human) < cfg.min_examples:
+        raise DatasetError(too_few_message(len(human), removed, n_threads, cfg.min_examples))
+    split = split_examples(human, cfg.split, cfg.val_fraction, cfg.seed)
+    val_prompts = {e.prompt for e in split.val}
+    offered = [e for e in sft_examples(decisions) if e.prompt not in val_prompts]
+    feedback = cap_feedback(offered, len(split.train), cfg.human_to_feedback_ratio)
+    return DatasetBuild(split, removed, n_threads, len(human) + sum(removed.values()), len(offered), feedback)
+
+
+def too_few_message(found: int, removed: Counter[str], threads: int, needed: int) -> str:
+    why = ", ".join(f"{removed[f]} {f}" for f in FILTERS if removed[f]) or "no turn was filtered"
+    return (
+        f"only {found} training examples (dataset.min_examples is {needed}) from {threads} usable threads; "
+        f"user turns removed by filters: {why}. Import more chats with `predraft ingest`, check that "
+        "`predraft me` names you, or lower dataset.min_examples / dataset.min_reply_chars in predraft.toml."
+    )
+
+
+def approx_tokens(text: str) -> int:
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def percentiles(values: Sequence[int]) -> dict[str, int]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": ordered[-1]}
+
+
+def summarize(build: DatasetBuild, name: str) -> dict:
+    def counts(examples: list[Example], key) -> dict[str, int]:
+        return dict(sorted(Counter(str(key(e)) for e in examples).items()))
+
+    train, val = build.train, build.val
+    everything = train + val
+    return {
+        "name": name,
+        "examples": {"train": len(train), "val": len(val), "feedback_in_train": len(build.feedback)},
+        "split": {"method": build.split.method, "cut": build.split.cut.isoformat() if build.split.cut else None},
+        "threads": build.threads,
+        "user_turns": build.user_turns,
+        "removed": {f: build.removed[f] for f in FILTERS},
+        "feedback": {"available": build.feedback_available, "used": len(build.feedback)},
+        "per_year": {"train": counts(train, lambda e: e.when.year), "val": counts(val, lambda e: e.when.year)},
+        "per_platform": {"train": counts(train, lambda e: e.platform or e.source), "val": counts(val, lambda e: e.platform)},
+        "tokens": {
+            "approximation": f"characters / {CHARS_PER_TOKEN}",
+            "prompt": percentiles([approx_tokens(e.prompt) for e in everything]),
+            "target": percentiles([approx_tokens(e.target) for e in everything]),
+        },
+    }
+
+
+def write_dataset(build: DatasetBuild, out_dir: Path) -> dict:
+    """Write every form into `out_dir` (replacing an older build atomically); returns the summary."""
+    from datasets import Dataset, DatasetDict  # heavy import, only where the dataset is written
+
+    staging = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    train, val = build.train, build.val
+    write_jsonl(staging / "train.jsonl", map(messages_record, train))
+    write_jsonl(staging / "val.jsonl", map(messages_record, val))
+    write_jsonl(staging / "train.io.jsonl", (io_record(e, GEMMA_TOKENS) for e in train))
+    write_jsonl(staging / "val.io.jsonl", (io_record(e, GEMMA_TOKENS) for e in val))
+    columns = list(example_row(train[0]))
+    as_table = lambda rows: Dataset.from_list(rows) if rows else Dataset.from_dict({c: [] for c in columns})  # noqa: E731
+    DatasetDict(train=as_table([example_row(e) for e in train]),
+                validation=as_table([example_row(e) for e in val])).save_to_disk(str(staging / "hf"))
+    summary = summarize(build, out_dir.name)
+    (staging / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    shutil.rmtree(out_dir, ignore_errors=True)
+    staging.rename(out_dir)
+    return summary
+
+
+def dataset_dir(settings: Settings, name: str) -> Path:
+    return settings.data_dir / "datasets" / name
+
+
+def load_examples(folder: Path, split: str) -> list[dict]:
+    """Rows of a built dataset's split ("train" or "validation") from its saved DatasetDict."""
+    from datasets import load_from_disk
+
+    if not (folder / "hf").is_dir():
+        raise DatasetError(f"no dataset in {folder}: run `predraft dataset build` first")
+    return load_from_disk(str(folder / "hf"))[split].to_list()

@@ -1,0 +1,170 @@
+"""From a thread's messages to training examples: one per user turn, in the inference prompt format.
+
+Pure functions. The conventions that decide what the model sees (which messages count, media
+placeholders, conversation breaks, the context budget) are the draft graph's own
+(`graphs.predraft.prompts`), called here message by message, so a training prompt is byte for byte
+the prompt `predraft draft` would build at that point of the thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from assistant.config import DatasetSettings
+from assistant.corpus.models import Kind, Message, Thread
+from assistant.prompting import ME, build_prompt, header, render_reply
+from graphs.predraft.prompts import conversation_turns, other_speaker, prompt_lines
+from graphs.predraft.state import Turn
+
+NEUTRAL_CONTACT = "a contact"  # the header's label for a 1-on-1 chat when privacy.redact_names is on
+_LINK = re.compile(r"(?:https?://|www\.)\S+|<URL>|\[URL\]", re.IGNORECASE)
+
+# Why a user turn did not become an example, in the order the checks run.
+FILTERS = ("empty", "media-only", "link-only", "too-short", "too-long", "duplicate")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One training example: `prompt + target` is the transcript, the loss is on `target` only."""
+
+    prompt: str  # header + context + "Me:", exactly as at inference
+    target: str  # render_reply(messages): " yes\nMe: on my way\n"
+    messages: tuple[str, ...]  # the user's messages of the turn
+    when: datetime  # UTC time of the turn's first message
+    thread_id: int
+    session: str  # "<thread id>:<n>": the conversation (gap-separated) the turn belongs to
+    platform: str
+    context_messages: int
+    source: str = "corpus"  # or "feedback"
+
+    @property
+    def header(self) -> str:
+        return self.prompt.split("\n", 1)[0]
+
+    @property
+    def context(self) -> str:
+        """The transcript lines between the header and the final `Me:`."""
+        body = self.prompt.split("\n", 1)[1] if "\n" in self.prompt else ""
+        return body.removesuffix(f"{ME}:").rstrip("\n")
+
+    @property
+    def reply(self) -> str:
+        return "\n".join(self.messages)
+
+
+@dataclass
+class ThreadOutcome:
+    examples: list[Example]
+    removed: Counter[str]  # filter name -> user turns it removed
+
+
+def local_date(m: Message) -> date:
+    """The day as the user lived it, in the offset the export stated (the draft graph's rule)."""
+    return (m.timestamp + timedelta(minutes=m.utc_offset_min or 0)).date()
+
+
+def spoken(messages: Iterable[Message]) -> list[Message]:
+    """Messages that are somebody's words: no system lines, reactions or unsent messages."""
+    return [m for m in messages if m.kind not in (Kind.SYSTEM, Kind.REACTION) and not m.unsent]
+
+
+def sessions(messages: Sequence[Message], gap_hours: float) -> list[list[Message]]:
+    """Split at silences longer than `gap_hours`: context never reaches across one."""
+    gap = timedelta(hours=gap_hours)
+    out: list[list[Message]] = []
+    for m in messages:
+        if not out or m.timestamp - out[-1][-1].timestamp > gap:
+            out.append([])
+        out[-1].append(m)
+    return out
+
+
+def user_turns(session: Sequence[Message]) -> Iterator[tuple[int, int]]:
+    """(start, end) index ranges of runs of consecutive messages by the user."""
+    start = None
+    for i, m in enumerate(session):
+        if m.is_me and start is None:
+            start = i
+        elif not m.is_me and start is not None:
+            yield start, i
+            start = None
+    if start is not None:
+        yield start, len(session)
+
+
+def reply_messages(run: Sequence[Message]) -> list[str]:
+    """The user's text messages of a turn (media are context, never something to generate)."""
+    return [m.text.strip() for m in run if m.kind == Kind.TEXT and m.text.strip()]
+
+
+def rejection(run: Sequence[Message], replies: list[str], settings: DatasetSettings) -> str | None:
+    """The first filter a turn fails (see FILTERS), or None when it makes an example."""
+    if not replies:
+        return "media-only" if any(m.kind == Kind.MEDIA for m in run) else "empty"
+    if all(not _LINK.sub("", r).strip() for r in replies):
+        return "link-only"
+    size = sum(len(r) for r in replies)
+    if size < settings.min_reply_chars:
+        return "too-short"
+    if size > settings.max_reply_chars:
+        return "too-long"
+    return None
+
+
+def contact_label(thread: Thread, turns: Sequence[Turn], my_name: str, redact_names: bool) -> str:
+    if thread.is_group:
+        return thread.title
+    return NEUTRAL_CONTACT if redact_names else other_speaker(thread, turns, my_name)
+
+
+def thread_examples(
+    thread: Thread,
+    messages: Sequence[Message],
+    settings: DatasetSettings,
+    my_name: str,
+    redact_names: bool = False,
+    seen: set[bytes] | None = None,
+) -> ThreadOutcome:
+    """Examples of one thread. `seen` carries duplicate keys across threads (the same chat exported twice)."""
+    seen = set() if seen is None else seen
+    examples: list[Example] = []
+    removed: Counter[str] = Counter()
+    for n, session in enumerate(sessions(spoken(messages), settings.conversation_gap_hours)):
+        # One call per message: the graph's own mapping (speaker, placeholder, or nothing in "drop" mode).
+        flat: list[Turn] = []
+        offsets: list[int] = []  # offsets[i]: how many turns come before message i
+        for m in session:
+            offsets.append(len(flat))
+            flat += conversation_turns([m], settings.conversation_gap_hours, settings.media)
+        for start, end in user_turns(session):
+            run = session[start:end]
+            replies = reply_messages(run)
+            reason = rejection(run, replies, settings)
+            # prompt_lines looks at the last max_context_messages turns only: slice before calling it.
+            context = flat[max(0, offsets[start] - settings.max_context_messages) : offsets[start]]
+            lines = prompt_lines(context, settings.max_context_messages, settings.context_tokens)
+            first = run[0]
+            # The last other speaker names a 1-on-1 chat; look further back only when the slice has none.
+            speakers = context if any(t["speaker"] != ME for t in context) else flat[: offsets[start]]
+            head = header(thread.platform, contact_label(thread, speakers, my_name, redact_names),
+                          local_date(first), thread.is_group)
+            prompt = build_prompt(head, lines)
+            target = render_reply(replies) if replies else ""
+            if reason is None:
+                key = hashlib.blake2b(f"{prompt.partition(chr(10))[2]}\x1f{target}".encode(), digest_size=16).digest()
+                reason = "duplicate" if key in seen else None
+                seen.add(key)
+            if reason is not None:
+                removed[reason] += 1
+                continue
+            examples.append(Example(
+                prompt=prompt, target=target, messages=tuple(replies), when=first.timestamp,
+                thread_id=thread.id, session=f"{thread.id}:{n}", platform=thread.platform,
+                context_messages=len(lines),
+            ))
+    return ThreadOutcome(examples, removed)

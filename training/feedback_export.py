@@ -1,0 +1,112 @@
+"""Review decisions as training data: SFT examples and preference pairs.
+
+A decision stores the exact prompt the model saw (`Decision.prompt`), so an example needs no
+rebuild: the target is what the user actually sent, rendered like any other reply. Pure functions
+over decisions, plus `write_feedback_export` at the edge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from assistant.feedback.store import Decision, FeedbackStore
+from assistant.prompting import render_reply
+from training.examples import Example
+from training.records import messages_record, write_jsonl
+
+
+@dataclass(frozen=True)
+class PreferencePair:
+    """One row of preference.jsonl, the prompt/chosen/rejected form Axolotl's DPO reads.
+
+    Axolotl 0.19: `rl: dpo` with a user-defined type (`type: {field_prompt: prompt, field_chosen:
+    chosen, field_rejected: rejected}`); TRL adds BOS to the prompt and EOS to both completions.
+    """
+
+    prompt: str
+    chosen: str
+    rejected: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"prompt": self.prompt, "chosen": self.chosen, "rejected": self.rejected}
+
+
+def split_text(text: str) -> list[str]:
+    """A reply as typed in the review box: one message per non-empty line."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _when(d: Decision) -> datetime:
+    return datetime.fromisoformat(d.created_at)
+
+
+def sft_examples(decisions: Iterable[Decision]) -> list[Example]:
+    """Accepted and edited drafts: the prompt shown, and the text the user sent."""
+    out = []
+    for d in decisions:
+        messages = split_text(d.final_text or "")
+        if d.action not in ("accept", "edit") or not messages:
+            continue
+        out.append(Example(
+            prompt=d.prompt, target=render_reply(messages), messages=tuple(messages), when=_when(d),
+            thread_id=d.thread_id, session=f"feedback:{d.chain_id or d.context_hash}", platform="",
+            context_messages=d.prompt.count("\n") - 1, source="feedback",
+        ))
+    return out
+
+
+def preference_pairs(decisions: Iterable[Decision]) -> list[PreferencePair]:
+    """chosen = what the user sent, rejected = the draft they edited (or the top one they rejected)."""
+    pairs = []
+    for d in decisions:
+        chosen = split_text(d.final_text or "")
+        if d.action not in ("edit", "reject") or not chosen or not d.candidates:
+            continue
+        index = d.chosen_index if d.action == "edit" and d.chosen_index is not None else 0
+        rejected = split_text(d.candidates[index] if index < len(d.candidates) else d.candidates[0])
+        if not rejected or rejected == chosen:
+            continue
+        pairs.append(PreferencePair(d.prompt, render_reply(chosen), render_reply(rejected)))
+    return pairs
+
+
+def cap_feedback(feedback: Sequence[Example], human: int, ratio: float) -> list[Example]:
+    """At most human/ratio feedback examples, the same ones on every run (ranked by a content hash)."""
+    limit = math.floor(human / ratio) if ratio > 0 else len(feedback)
+    ranked = sorted(feedback, key=lambda e: hashlib.blake2b((e.prompt + e.target).encode(), digest_size=8).digest())
+    return sorted(ranked[:limit], key=lambda e: e.when)
+
+
+def read_decisions(path: Path) -> list[Decision]:
+    """Every stored decision; none when the user never reviewed a draft."""
+    if not path.is_file():
+        return []
+    store = FeedbackStore(path)
+    try:
+        return list(store.decisions())
+    finally:
+        store.close()
+
+
+@dataclass(frozen=True)
+class FeedbackExport:
+    sft_path: Path
+    preference_path: Path
+    sft: int
+    pairs: int
+
+
+def write_feedback_export(decisions: Sequence[Decision], out_dir: Path) -> FeedbackExport:
+    """sft.jsonl (OpenAI messages, like a dataset's train.jsonl) and preference.jsonl (DPO pairs)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sft = sft_examples(decisions)
+    pairs = preference_pairs(decisions)
+    sft_path, pref_path = out_dir / "sft.jsonl", out_dir / "preference.jsonl"
+    write_jsonl(sft_path, (messages_record(e) for e in sft))
+    write_jsonl(pref_path, (p.as_json() for p in pairs))
+    return FeedbackExport(sft_path, pref_path, len(sft), len(pairs))

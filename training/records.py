@@ -1,0 +1,64 @@
+"""The file formats an example is written in: one definition each.
+
+- messages: OpenAI chat form (system = header, user = transcript so far, assistant = the reply),
+  what Axolotl's `chat_template`, Unsloth and LLaMA-Factory read.
+- input_output: Axolotl's template-free segments. The text is the inference prompt byte for byte;
+  only the reply segment is trained. Axolotl tokenizes each segment with add_special_tokens=False
+  (axolotl/prompt_strategies/input_output.py), so BOS and EOS are written into the text here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from training.examples import Example
+
+
+@dataclass(frozen=True)
+class SpecialTokens:
+    bos: str  # "" for tokenizers that add none (Qwen)
+    eos: str  # what the model must learn to emit after a reply, so generation stops
+
+
+GEMMA_TOKENS = SpecialTokens(bos="<bos>", eos="<eos>")  # the default model, and the smoke model's tokenizer
+
+
+def messages_record(e: Example) -> dict:
+    return {"messages": [
+        {"role": "system", "content": e.header},
+        {"role": "user", "content": e.context},
+        {"role": "assistant", "content": e.reply},
+    ]}
+
+
+def io_record(e: Example, tokens: SpecialTokens) -> dict:
+    return {"segments": [
+        {"text": tokens.bos + e.prompt, "label": False},
+        {"text": e.target + tokens.eos, "label": True},
+    ]}
+
+
+def example_row(e: Example) -> dict:
+    """A row of the saved Hugging Face dataset: everything needed to re-render any format."""
+    return {
+        "prompt": e.prompt, "target": e.target, "reply": e.reply, "when": e.when.isoformat(), "year": e.when.year,
+        "platform": e.platform, "thread_id": e.thread_id, "session": e.session, "source": e.source,
+        "context_messages": e.context_messages,
+    }
+
+
+def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
+    n = 0
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
