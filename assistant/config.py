@@ -42,6 +42,7 @@ class PrivacySettings(_Section):
 
 
 class DatasetSettings(_Section):
+    name: str
     conversation_gap_hours: float
     context_tokens: int
     max_context_messages: int
@@ -96,6 +97,8 @@ class DraftSettings(_Section):
 class TrainSettings(_Section):
     profile: str
     wandb: bool
+    omp_threads: int
+    eval_limit: int
 
 
 class Settings(_Section):

@@ -143,8 +143,8 @@ def write_dataset(build: DatasetBuild, out_dir: Path) -> dict:
     train, val = build.train, build.val
     write_jsonl(staging / "train.jsonl", map(messages_record, train))
     write_jsonl(staging / "val.jsonl", map(messages_record, val))
-    write_jsonl(staging / "train.io.jsonl", (io_record(e, GEMMA_TOKENS) for e in train))
-    write_jsonl(staging / "val.io.jsonl", (io_record(e, GEMMA_TOKENS) for e in val))
+    write_jsonl(staging / "train.io.jsonl", (io_record(e.prompt, e.target, GEMMA_TOKENS) for e in train))
+    write_jsonl(staging / "val.io.jsonl", (io_record(e.prompt, e.target, GEMMA_TOKENS) for e in val))
     columns = list(example_row(train[0]))
     as_table = lambda rows: Dataset.from_list(rows) if rows else Dataset.from_dict({c: [] for c in columns})  # noqa: E731
     DatasetDict(train=as_table([example_row(e) for e in train]),

@@ -13,8 +13,10 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from training.examples import Example
+if TYPE_CHECKING:
+    from training.examples import Example
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,10 @@ def messages_record(e: Example) -> dict:
     ]}
 
 
-def io_record(e: Example, tokens: SpecialTokens) -> dict:
+def io_record(prompt: str, target: str, tokens: SpecialTokens) -> dict:
     return {"segments": [
-        {"text": tokens.bos + e.prompt, "label": False},
-        {"text": e.target + tokens.eos, "label": True},
+        {"text": tokens.bos + prompt, "label": False},
+        {"text": target + tokens.eos, "label": True},
     ]}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import groupby
 
 from assistant.corpus.models import Kind, Message, Thread
@@ -50,33 +50,46 @@ def _reply_line(text: str) -> str:
     return render_message(ME, text).removeprefix(f"{ME}: ")
 
 
-def exchanges_from_thread(thread: Thread, messages: list[Message], context_messages: int) -> Iterator[Exchange]:
+def _conversations(messages: list[Message], gap: timedelta | None) -> Iterator[list[Message]]:
+    """Runs of messages without a silence longer than `gap` between them."""
+    start = 0
+    for i in range(1, len(messages) + 1):
+        if i == len(messages) or (gap is not None and messages[i].timestamp - messages[i - 1].timestamp > gap):
+            yield messages[start:i]
+            start = i
+
+
+def exchanges_from_thread(
+    thread: Thread, messages: list[Message], context_messages: int, gap: timedelta | None = None
+) -> Iterator[Exchange]:
     """One exchange per user turn (consecutive messages of the user) that has text.
 
     `messages` are in time order. The context holds up to `context_messages` messages before the
-    turn, both sides. Media-only turns have no words to learn from and yield nothing.
+    turn, both sides. A silence longer than `gap` starts a new conversation: neither a turn nor
+    its context reaches across it. Media-only turns have no words to learn from and yield nothing.
     """
     spoken = [m for m in messages if m.kind not in _NOT_WORDS and not m.unsent]
-    position = 0
-    for is_me, run in groupby(spoken, key=lambda m: m.is_me):
-        turn = list(run)
-        start, position = position, position + len(turn)
-        if not is_me:
-            continue
-        replies = [_reply_line(m.text) for m in turn if m.kind == Kind.TEXT and m.text.strip()]
-        if not replies:
-            continue
-        before = spoken[max(0, start - context_messages) : start]
-        others = [m for m in before if not m.is_me]
-        first = turn[0]
-        yield Exchange(
-            id=f"{thread.id}:{first.id}",
-            thread_id=thread.id,
-            thread_title=thread.title,
-            contact=_speaker(others[-1]) if others else thread.title,
-            platform=thread.platform,
-            timestamp=first.timestamp,
-            year=first.timestamp.year,
-            context="\n".join(render_message(_speaker(m), _context_text(m)) for m in before),
-            reply="\n".join(replies),
-        )
+    for conversation in _conversations(spoken, gap):
+        position = 0
+        for is_me, run in groupby(conversation, key=lambda m: m.is_me):
+            turn = list(run)
+            start, position = position, position + len(turn)
+            if not is_me:
+                continue
+            replies = [_reply_line(m.text) for m in turn if m.kind == Kind.TEXT and m.text.strip()]
+            if not replies:
+                continue
+            before = conversation[max(0, start - context_messages) : start]
+            others = [m for m in before if not m.is_me]
+            first = turn[0]
+            yield Exchange(
+                id=f"{thread.id}:{first.id}",
+                thread_id=thread.id,
+                thread_title=thread.title,
+                contact=_speaker(others[-1]) if others else thread.title,
+                platform=thread.platform,
+                timestamp=first.timestamp,
+                year=first.timestamp.year,
+                context="\n".join(render_message(_speaker(m), _context_text(m)) for m in before),
+                reply="\n".join(replies),
+            )

@@ -77,6 +77,7 @@ class DraftChain:
         self.graph = compile_chain(self._checkpointer)
 
     def close(self) -> None:
+        self.resources.close()
         self._checkpointer.conn.close()
         for store in (self.corpus, self.feedback, self.ledger):
             store.close()

@@ -26,6 +26,7 @@ class Resources:
 
     def __init__(self, settings: Settings, backend: Backend | None = None, index: ExchangeIndex | None = None):
         self.settings = settings
+        self._given_backend = backend is not None
         if backend is not None:
             self.backend = backend
         if index is not None:
@@ -42,6 +43,11 @@ class Resources:
         from assistant.retrieval.index import ExchangeIndex
 
         return ExchangeIndex(self.settings)
+
+    def close(self) -> None:
+        """Free the model if it was loaded here; one that was given belongs to the caller."""
+        if "backend" in self.__dict__ and not self._given_backend:
+            self.backend.close()
 
     @property
     def embedder(self) -> Embedder:

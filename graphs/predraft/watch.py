@@ -55,8 +55,8 @@ def refresh(
     before = _last_message_ids(chain.corpus)
     result = ingest_paths(chain.corpus, paths, timezone=settings.ingest.timezone)
     changed = {t: last for t, last in _last_message_ids(chain.corpus).items() if last > before.get(t, 0)}
-    if changed:
-        chain.resources.index.update(chain.corpus, PrivacyPolicy.from_settings(settings))
+    # Always: the update embeds only what changed, and catches up on consent changes made meanwhile.
+    chain.resources.index.update(chain.corpus, PrivacyPolicy.from_settings(settings))
     updates = (
         [_answer(chain, thread_id, before.get(thread_id, 0), depth, on_token) for thread_id in sorted(changed)]
         if predraft else []

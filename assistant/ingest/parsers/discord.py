@@ -90,7 +90,7 @@ class _Channel:
         rec = Record.of(value, self.file, f"message #{self.count}")
         self.last_id = rec.ident("id")
         if self.last_id is not None:
-            rec = replace(rec, location=f"message id {self.last_id}")
+            rec = Record(rec.data, self.file, f"message id {self.last_id}")
         timestamp = parse_time(rec, "timestamp")
         if timestamp is None:
             raise ParseError(self.file, 'a "timestamp"', location=rec.location)
@@ -143,9 +143,7 @@ class DiscordParser(Parser):
         channel = _Channel(path)
         items = HEADER_ITEMS | {MESSAGE_ITEM}
         for prefix, event, value in json_items(path, items, where=channel.where):
-            if event == "item" and prefix == MESSAGE_ITEM:
-                if channel.thread is None:  # only invalid JSON gets here: the array opens first
-                    raise ParseError(path, "the channel before its messages", location=channel.where())
+            if event == "item" and prefix == MESSAGE_ITEM:  # the array opened: channel.start() ran
                 yield channel.message(value)
             elif event == "item":
                 channel.header[prefix] = value

@@ -126,7 +126,8 @@ class IMessageParser(Parser):
             missing = ", ".join(sorted(REQUIRED_TABLES - tables))
             raise ParseError(path, "an iMessage chat.db with tables message, handle, chat, chat_message_join",
                              found=f"missing {missing}")
-        chats = {r["ROWID"]: r for r in db.execute("SELECT ROWID, guid, chat_identifier, display_name, style FROM chat")}
+        chat_rows = db.execute("SELECT ROWID, guid, chat_identifier, display_name, style FROM chat")
+        chats = {r["ROWID"]: r for r in chat_rows}
         members = self._members(db, tables)
         media = self._attachment_mimes(db, tables)
         declared: set[int] = set()
@@ -137,7 +138,10 @@ class IMessageParser(Parser):
             if chat["ROWID"] not in declared:
                 declared.add(chat["ROWID"])
                 yield self._thread(chat, members.get(chat["ROWID"], []))
-            yield self._message(row, chat, media)
+            try:
+                yield self._message(row, chat, media)
+            except (TypeError, ValueError, AttributeError, OverflowError) as exc:  # a damaged row, not a damaged file
+                yield ParseWarning(f"message {row['guid']}", f"skipped: unexpected column values ({exc})")
 
     @staticmethod
     def _message_sql(db: sqlite3.Connection) -> str:
@@ -152,8 +156,8 @@ class IMessageParser(Parser):
     def _members(db: sqlite3.Connection, tables: set[str]) -> dict[int, list[str]]:
         members: dict[int, list[str]] = {}
         if "chat_handle_join" in tables:
-            rows = db.execute("""SELECT chj.chat_id, h.id FROM chat_handle_join chj JOIN handle h ON h.ROWID = chj.handle_id
-                                 ORDER BY chj.chat_id, h.ROWID""")
+            rows = db.execute("""SELECT chj.chat_id, h.id FROM chat_handle_join chj
+                                 JOIN handle h ON h.ROWID = chj.handle_id ORDER BY chj.chat_id, h.ROWID""")
             for chat_id, handle in rows:
                 members.setdefault(chat_id, []).append(handle)
         return members
@@ -179,10 +183,9 @@ class IMessageParser(Parser):
     @staticmethod
     def _message(row: sqlite3.Row, chat: sqlite3.Row, media: dict[int, str]) -> Event:
         where = f"message {row['guid']}"
-        try:
-            timestamp = apple_time(int(row["date"]))
-        except (TypeError, ValueError, OverflowError):
+        if not isinstance(row["date"], int):
             return ParseWarning(where, f"skipped: its date {row['date']!r} is not a time")
+        timestamp = apple_time(row["date"])
         sender = OWNER if row["is_from_me"] else (row["handle"] or chat["chat_identifier"])
         common = dict(thread_key=chat["guid"], timestamp=timestamp, message_id=row["guid"])
         tapback = row["associated_message_type"] or 0

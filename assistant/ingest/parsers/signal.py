@@ -47,11 +47,11 @@ def message_from(thread_key: str, when: datetime, sender: str, lines: list[str])
         lines.pop()
     if lines and REACTIONS_LINE.fullmatch(lines[-1]):  # reactions are not the sender's words
         lines.pop()
-    if not lines[:1] or not lines[0]:  # a quoted reply: blank, "> " lines, blank, then the reply
+    if lines and not lines[0]:  # a quoted reply: blank, "> " lines, blank, then the reply
         while lines and (not lines[0] or lines[0].startswith(">")):
             lines.pop(0)
     media = None
-    if lines and (sticker := STICKER_LINE.fullmatch(lines[-1])):
+    if lines and STICKER_LINE.fullmatch(lines[-1]):
         lines.pop()
         media = "sticker"
     body = "\n".join(lines).strip()
@@ -72,7 +72,6 @@ def message_from(thread_key: str, when: datetime, sender: str, lines: list[str])
 class _Pending:
     """The message being read: its header line, then continuation lines until the next header."""
 
-    line_no: int
     when: datetime
     sender: str
     lines: list[str] = field(default_factory=list)
@@ -84,7 +83,7 @@ def parse_header(file: Path, line_no: int, match: re.Match[str]) -> _Pending:
         when = datetime.fromisoformat(f"{date}T{time}")
     except ValueError as exc:
         raise ParseError(file, "a real date and time", location=f"line {line_no}", found=match.group(0)) from exc
-    return _Pending(line_no, when, sender.strip(), [(first or "").rstrip()])
+    return _Pending(when, sender.strip(), [(first or "").rstrip()])
 
 
 @register

@@ -46,7 +46,7 @@ class Workspace:
 def slack_time(ts: str) -> datetime:
     """'1634567890.000200' -> aware UTC datetime, exact to the microsecond (no float rounding)."""
     seconds, _, fraction = ts.partition(".")
-    return datetime.fromtimestamp(int(seconds), UTC) + timedelta(microseconds=int(fraction.ljust(6, "0")[:6] or 0))
+    return datetime.fromtimestamp(int(seconds), UTC) + timedelta(microseconds=int(fraction[:6].ljust(6, "0")))
 
 
 def user_name(user: dict[str, Any]) -> str:
@@ -125,7 +125,8 @@ def json_objects(path: Path) -> Iterator[dict[str, Any]]:
     count = 0
     for prefix, event, value in json_items(path, {"item"}, lambda: f"after item {count}"):
         if prefix == "" and event not in ("start_array", "end_array"):
-            raise ParseError(path, "a JSON list of objects", location="start", found=str(value if value is not None else event))
+            found = str(value if value is not None else event)
+            raise ParseError(path, "a JSON list of objects", location="start", found=found)
         if event == "item":
             count += 1
             if isinstance(value, dict):
@@ -162,7 +163,8 @@ class SlackParser(Parser):
             members = tuple(ws.user(m) for m in conversation.get("members") or [] if isinstance(m, str))
             # DMs and group DMs ("mpdm-a--b--c-1") read better as their members' names
             title = conversation.get("name") if meta in ("channels.json", "groups.json") else None
-            thread = ParsedThread(key=conversation["id"], platform="slack", title=title or ", ".join(members) or conversation["id"],
+            thread = ParsedThread(key=conversation["id"], platform="slack",
+                                  title=title or ", ".join(members) or conversation["id"],
                                   participants=members, is_group=is_group or len(members) > 2)
             if folder is not None:
                 yield thread
@@ -182,7 +184,8 @@ class SlackParser(Parser):
         ts = str(raw["ts"])
         subtype = raw.get("subtype")
         blocks = raw.get("blocks")
-        text = (render_blocks(blocks, ws) if isinstance(blocks, list) else None) or render_mrkdwn(str(raw.get("text") or ""), ws)
+        rich = render_blocks(blocks, ws) if isinstance(blocks, list) else None
+        text = rich or render_mrkdwn(str(raw.get("text") or ""), ws)
         thread_ts = raw.get("thread_ts")
         common = dict(thread_key=thread_key, timestamp=slack_time(ts), message_id=ts,
                       reply_to=str(thread_ts) if thread_ts and thread_ts != ts else None)

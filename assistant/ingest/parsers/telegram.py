@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from assistant.corpus.models import Event, Kind, ParsedMessage, ParsedThread, ParseWarning
@@ -56,7 +57,7 @@ ACTION_PHRASES = {
     "migrate_to_supergroup": "upgraded the group to a supergroup",
     "migrate_from_group": "upgraded the group to a supergroup",
 }
-MAX_OFFSET = timedelta(hours=14)  # the widest UTC offset in use (Kiribati)
+MAX_OFFSET_MIN = 14 * 60  # the widest UTC offset in use (Kiribati)
 _MARKERS = re.compile(
     rb'"date_unixtime"|"personal_information"|"from_id"\s*:\s*"user'
     rb'|"type"\s*:\s*"(?:personal_chat|bot_chat|saved_messages|private_group|private_supergroup'
@@ -83,6 +84,15 @@ def flatten_text(value: object, rec: Record) -> str:
     return "".join(parts)
 
 
+EPOCH = datetime(1970, 1, 1)
+
+
+@lru_cache(maxsize=64)
+def fixed_zone(minutes: int) -> timezone:
+    """One tzinfo per offset: a chat has a handful, and a big export millions of messages."""
+    return timezone(timedelta(minutes=minutes))
+
+
 def message_time(rec: Record) -> datetime:
     """Aware when `date_unixtime` is there (exports since 2022), else the naive local `date`."""
     local_text = rec.text("date")
@@ -93,11 +103,11 @@ def message_time(rec: Record) -> datetime:
         unix = rec.ident("date_unixtime")
         if unix is None:
             return local
-        instant = datetime.fromtimestamp(int(unix), UTC)
-        offset = timedelta(minutes=round((local - instant.replace(tzinfo=None)).total_seconds() / 60))
-        if abs(offset) > MAX_OFFSET:  # the two fields disagree: trust the instant
-            offset = timedelta(0)
-        return instant.astimezone(timezone(offset))
+        seconds = int(unix)
+        minutes = round(((local - EPOCH).total_seconds() - seconds) / 60)
+        if abs(minutes) > MAX_OFFSET_MIN:  # the two fields disagree: trust the instant
+            minutes = 0
+        return datetime.fromtimestamp(seconds, fixed_zone(minutes))
     except (ValueError, OverflowError, OSError) as exc:
         raise ParseError(rec.path, "an ISO date and a Unix time", location=rec.location, found=local_text) from exc
 
@@ -166,7 +176,7 @@ class _Chat:
         rec = Record.of(value, self.file, f"chat {self.thread.key}, message #{self.count}")
         self.last_id = rec.ident("id")
         if self.last_id is not None:
-            rec = replace(rec, location=f"chat {self.thread.key}, message id {self.last_id}")
+            rec = Record(rec.data, self.file, f"chat {self.thread.key}, message id {self.last_id}")
         kind = rec.text("type") or "message"
         when = message_time(rec)
         common = dict(thread_key=self.thread.key, timestamp=when, message_id=self.last_id)
@@ -218,19 +228,17 @@ class TelegramParser(Parser):
         for prefix, event, value in json_items(file, items, where=lambda: chat.where() if chat else "top level"):
             if prefix in CHAT_PREFIXES and event == "start_map":
                 chat = _Chat(file, prefix)
+            elif prefix in CHAT_LISTS and event == "start_array":
+                found = True
             elif chat is None:
-                found = found or (prefix in CHAT_LISTS and event == "start_array")
-            elif event == "item" and prefix.endswith("messages.item"):
-                if chat.thread is None:  # cannot happen in valid JSON: the array opens first
-                    raise ParseError(file, "a chat header before its messages", location=chat.where())
+                continue
+            elif event == "item" and prefix.endswith("messages.item"):  # the array opened: chat.start() ran
                 yield chat.message(value)
             elif event == "item":
                 chat.header[prefix.rpartition(".")[2]] = value
             elif event == "start_array" and prefix == f"{chat.prefix}.messages".lstrip("."):
                 found = True
                 yield chat.start()
-            elif event == "start_array" and prefix in CHAT_LISTS:
-                found = True
             elif event == "end_map" and prefix == chat.prefix:
                 if chat.thread is not None:
                     yield chat.finish()

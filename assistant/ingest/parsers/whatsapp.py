@@ -113,7 +113,7 @@ class ChatFile:
 
     def name(self) -> str | None:
         """The chat's name from the file names: the .txt's, else its zip's or folder's."""
-        container = self.origin if self.origin != self.text else self.text.parent
+        container = self.text.parent if self.origin == self.text and self.member is None else self.origin
         return chat_name(Path(self.member or self.text.name).stem) or chat_name(container.stem)
 
 

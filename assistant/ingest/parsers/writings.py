@@ -11,7 +11,9 @@ their own parsers claim more confidently, so the runner looks at such folders fi
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -78,6 +80,13 @@ def paragraphs(body: str) -> list[str]:
     return [text for block in blocks if (text := "\n".join(line.rstrip() for line in block.strip().splitlines()))]
 
 
+def paragraph_id(file_name: str, text: str, occurrence: int) -> str:
+    """An id from the file and the paragraph's words, not its date: a note dated by its modification time
+    gets a new date on every edit, and its unchanged paragraphs must still not be imported twice."""
+    digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    return f"{file_name}#{digest}" + (f"-{occurrence}" if occurrence > 1 else "")
+
+
 @register
 class WritingsParser(Parser):
     name = "writings"
@@ -128,8 +137,11 @@ class WritingsParser(Parser):
         when = as_datetime(fields.get("date")) or self._date_from_name(path.name) or mtime
         key = "writings:" + path.name
         yield ParsedThread(key=key, platform="writings", title=title or path.stem, participants=(OWNER,))
+        seen: Counter[str] = Counter()
         for block in blocks:
-            yield ParsedMessage(thread_key=key, sender=OWNER, timestamp=when, text=block)
+            seen[block] += 1
+            yield ParsedMessage(thread_key=key, sender=OWNER, timestamp=when, text=block,
+                                message_id=paragraph_id(path.name, block, seen[block]))
 
     @staticmethod
     def _date_from_name(name: str) -> datetime | None:

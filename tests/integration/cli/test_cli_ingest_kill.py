@@ -10,6 +10,9 @@ from pathlib import Path
 
 from cli_support import PREDRAFT
 
+from assistant.corpus import Corpus
+from assistant.ingest.runner import ingest_paths
+
 BIG_MESSAGES = 30_000  # seconds of importing, so the kill lands inside this file's transaction
 
 
@@ -42,7 +45,7 @@ def _sources(corpus: Path) -> list[tuple[str, int, int, int]]:
     return [(Path(p).name, added, seen, stored) for p, added, seen, stored in rows]
 
 
-def _wait_for_first_source(corpus: Path, process: subprocess.Popen, timeout: float = 60.0) -> None:
+def _wait_for_first_source(corpus: Path, process: subprocess.Popen, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
         if corpus.exists():
@@ -85,13 +88,15 @@ def test_sigkill_mid_ingest_keeps_sources_whole_and_a_rerun_finishes(tmp_path):
         assert db.execute("SELECT count(*) FROM people WHERE name = 'Sam Okafor'").fetchone() == (0,)
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
-    rerun = _ingest(killed, small, big)
-    assert rerun.wait(timeout=300) == 0, rerun.stderr.read()
-    clean = tmp_path / "clean"
-    assert _ingest(clean, small, big).wait(timeout=300) == 0
+    # Running it again finishes the job: the same corpus as an uninterrupted import. (In-process: the
+    # command only calls ingest_paths, and each start of the script costs seconds.)
+    clean = tmp_path / "clean" / "corpus.sqlite"
+    for path in (corpus, clean):
+        with Corpus(path) as c:
+            assert ingest_paths(c, [small, big], timezone="UTC").ok
 
-    assert _sources(corpus) == _sources(clean / "corpus.sqlite") == [
+    assert _sources(corpus) == _sources(clean) == [
         ("WhatsApp Chat with Maya Chen.txt", 300, 300, 300),
         ("WhatsApp Chat with Sam Okafor.txt", BIG_MESSAGES, BIG_MESSAGES, BIG_MESSAGES),
     ]
-    assert _messages(corpus) == _messages(clean / "corpus.sqlite")
+    assert _messages(corpus) == _messages(clean)

@@ -56,7 +56,8 @@ def test_one_contact_written_three_ways_is_one_thread(events):
 
 def test_mms_media_captions_and_ids(events):
     photo, video = [m for m in messages(events, MAYA) if m.kind == Kind.MEDIA]
-    assert (photo.sender, photo.text, photo.media, photo.message_id) == ("Maya Chen", "Look at the view!", "image", "mid-maya-0001")
+    assert (photo.sender, photo.text, photo.media) == ("Maya Chen", "Look at the view!", "image")
+    assert photo.message_id == "mid-maya-0001"
     assert (video.sender, video.text, video.media, video.timestamp) == (
         OWNER, "", "video", datetime(2022, 5, 21, 10, 15, tzinfo=UTC)
     )
@@ -89,7 +90,8 @@ def test_address_normalisation():
     assert (thread.key, people) == (GROUP, {"5550107788": "Priya Nair", "5550104455": "Tom Becker"})
     # names that cannot be matched to the numbers one by one are not guessed
     thread, people = thread_of("+15550107788~+15550104455", "Priya Nair")
-    assert (thread.title, people) == ("+15550107788, +15550104455", {"5550107788": "+15550107788", "5550104455": "+15550104455"})
+    assert thread.title == "+15550107788, +15550104455"
+    assert people == {"5550107788": "+15550107788", "5550104455": "+15550104455"}
     assert thread_of(" ~ ", "Nobody") is None
 
 

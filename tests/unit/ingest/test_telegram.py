@@ -12,6 +12,7 @@ from assistant.corpus import Kind, ParsedMessage, ParsedThread, ParseWarning
 from assistant.ingest.base import ParseError
 from assistant.ingest.parsers.telegram import TelegramParser
 from assistant.ingest.registry import detect
+from assistant.ingest.runner import ingest_paths
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "telegram"
 SINGLE = FIXTURES / "ChatExport_2024-03-31"
@@ -127,9 +128,6 @@ def test_truncated_export_names_the_file_chat_and_byte(tmp_path, corpus):
     assert str(tmp_path / "result.json") in message
     assert f"chat 5123456789, after message id 1003, byte {len(cut)}" in message
     assert "complete, well-formed JSON" in message and "premature EOF" in message
-
-    from assistant.ingest.runner import ingest_paths
-
     result = ingest_paths(corpus, [tmp_path], timezone="UTC")
     assert [f.path for f in result.failures] == [str(tmp_path)] and corpus.threads() == []
 
@@ -140,6 +138,13 @@ def test_a_field_of_the_wrong_type_is_a_parse_error_naming_the_message(tmp_path)
     (tmp_path / "result.json").write_text(json.dumps(data))
     with pytest.raises(ParseError, match=r'result.json:chat 6234567890, message id 89: expected "date" to be text'):
         parsed(tmp_path)
+
+
+def test_text_entities_stand_in_when_text_is_missing(tmp_path):
+    data = json.loads((SINGLE / "result.json").read_text())
+    del data["messages"][1]["text"]  # text_entities of 1002 hold the same parts
+    (tmp_path / "result.json").write_text(json.dumps(data))
+    assert messages(parsed(tmp_path))["1002"].text == messages(parsed(SINGLE))["1002"].text
 
 
 def test_json_that_is_no_telegram_export_is_a_parse_error(tmp_path):

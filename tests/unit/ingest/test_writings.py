@@ -69,12 +69,14 @@ def test_the_runner_takes_the_folder_file_by_file_and_is_idempotent(notes, inges
     assert corpus.messages(corpus.thread("First ascent").id)[0].timestamp == datetime(2019, 4, 3, 8, 15, tzinfo=UTC)
 
 
-def test_an_edited_note_adds_only_its_new_paragraph(notes, corpus):
-    note = notes / "2020-11-15-rainy-sunday.md"
+def test_an_edited_note_adds_only_its_new_paragraph_even_when_its_date_moves(notes, corpus):
+    note = notes / "ideas.txt"  # dated by its modification time, which the edit changes
     corpus.import_events("v1", "sha-v1", "writings", PARSER.parse(note), UTC)
-    note.write_text(note.read_text() + "\nTomorrow: new recipe, lower temperature.\n")
+    note.write_text(note.read_text() + "\nbuy a new chalk bag before the trip!!\n\nask Maya about the tide app\n")
     report = corpus.import_events("v2", "sha-v2", "writings", PARSER.parse(note), UTC)
-    assert (report.messages_seen, report.messages_added) == (3, 1)
+    assert (report.messages_seen, report.messages_added) == (4, 2)  # a repeated paragraph counts as a new one
+    texts = [m.text for m in corpus.messages(corpus.thread("ideas").id)]
+    assert texts[-1] == "ask Maya about the tide app" and len(texts) == 4
 
 
 def test_non_utf8_files_are_read_as_windows_1252_with_a_warning(tmp_path):
@@ -82,7 +84,8 @@ def test_non_utf8_files_are_read_as_windows_1252_with_a_warning(tmp_path):
     letter.write_bytes("Liebe Oma,\n\nviele Grüße aus Köln – bis Sonntag!\n".encode("cp1252"))
     events = list(PARSER.parse(letter))
     assert events[0] == ParseWarning("brief-an-oma.txt", "byte 20 is not UTF-8; read the file as Windows-1252")
-    assert [m.text for m in events if isinstance(m, ParsedMessage)] == ["Liebe Oma,", "viele Grüße aus Köln – bis Sonntag!"]
+    texts = [m.text for m in events if isinstance(m, ParsedMessage)]
+    assert texts == ["Liebe Oma,", "viele Grüße aus Köln – bis Sonntag!"]
     bom = tmp_path / "bom.md"
     bom.write_bytes(b"\xef\xbb\xbf# Title\r\n\r\nBody text\r\n")
     assert [(type(e).__name__, getattr(e, "title", getattr(e, "text", None))) for e in PARSER.parse(bom)] == [

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.corpus import Corpus, ParsedMessage, ParsedThread
+from assistant.corpus import Corpus, Kind, ParsedMessage, ParsedThread
 from assistant.privacy.policy import EXCLUDED_SENDER, EXCLUDED_TEXT, PrivacyPolicy, usable_threads
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -38,7 +38,7 @@ def corpus(tmp_path):
             def events():
                 yield ParsedThread(key=key, platform=platform, title=title, participants=participants, is_group=is_group)
                 for j, (sender, text) in enumerate(lines):
-                    kind = "system" if sender is None else "text"
+                    kind = Kind.SYSTEM if sender is None else Kind.TEXT
                     yield ParsedMessage(thread_key=key, sender=sender, timestamp=START + timedelta(days=i, minutes=j),
                                         text=text, kind=kind)
 

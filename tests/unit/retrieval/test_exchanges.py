@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from assistant.corpus.models import Kind, Message, Thread
@@ -79,3 +80,16 @@ def test_an_opener_has_no_context_and_the_thread_title_as_contact():
 
 def test_a_thread_without_user_turns_yields_nothing():
     assert list(exchanges_from_thread(THREAD, _messages(("Maya", "hello?"), ("Maya", "anyone?")), 4)) == []
+
+
+def test_a_long_silence_starts_a_new_conversation_for_turns_and_context():
+    msgs = _messages(("Maya", "good night"), ("me", "night!"), ("me", "morning :)"), ("Maya", "coffee?"), ("me", "yes"))
+    later = [m if i < 2 else replace(m, timestamp=m.timestamp + timedelta(hours=9)) for i, m in enumerate(msgs)]
+    exchanges = list(exchanges_from_thread(THREAD, later, context_messages=4, gap=timedelta(hours=6)))
+    assert [(e.context, e.reply) for e in exchanges] == [
+        ("Maya: good night", "night!"),
+        ("", "morning :)"),
+        ("Me: morning :)\nMaya: coffee?", "yes"),
+    ]
+    merged = list(exchanges_from_thread(THREAD, later, context_messages=4))
+    assert [e.reply for e in merged] == ["night!\nmorning :)", "yes"]

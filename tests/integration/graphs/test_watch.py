@@ -1,0 +1,96 @@
+"""Watching a real WhatsApp export: new lines are ingested, indexed, and answered from the pre-draft."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+
+import pytest
+
+from assistant.config import load_settings
+from assistant.corpus import Corpus
+from assistant.ingest.runner import ingest_paths
+from graphs.predraft.api import DraftChain, prediction_stats
+from graphs.predraft.watch import refresh, watch_exports
+
+pytestmark = pytest.mark.slow
+
+EXPORT = """\
+2023-09-02, 18:01 - Lena: are you coming to the concert tonight?
+2023-09-02, 18:03 - Alex: yes! meet at the entrance at 7?
+2023-09-02, 18:04 - Lena: perfect
+2023-11-12, 10:20 - Lena: can you send me the photos from the trip
+2023-11-12, 10:31 - Alex: sure, uploading them now
+2024-01-05, 20:02 - Lena: happy new year!!
+2024-01-05, 20:05 - Alex: happy new year! let's get dinner soon
+2024-03-09, 09:40 - Lena: are you free for a coffee tomorrow?
+"""
+
+
+@pytest.fixture
+def export_and_chain(tmp_path: Path, real_backend):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "predraft.toml").write_text('[ingest]\ntimezone = "UTC"\n\n[model]\nmax_tokens = 12\n\n'
+                                            "[draft]\ncandidates = 2\nconfidence_threshold = 0.0\n")
+    settings = load_settings(data_dir)
+    export = tmp_path / "exports" / "WhatsApp Chat with Lena.txt"
+    export.parent.mkdir()
+    export.write_text(EXPORT)
+    with Corpus(settings.corpus_path) as corpus:
+        assert ingest_paths(corpus, [export], timezone=settings.ingest.timezone).ok
+        corpus.set_me("Alex")
+    with DraftChain(settings, backend=real_backend) as chain:
+        assert refresh(chain, [export], predraft=False).updates == []  # indexes what is there
+        yield export, chain
+
+
+def test_the_predicted_message_arriving_in_the_export_is_a_hit(export_and_chain):
+    export, chain = export_and_chain
+    view = chain.resume(chain.start("Lena", depth=2).chain_id, "accept", chosen_index=0)
+    assert view.predicted_incoming
+    predicted = view.predicted_incoming.replace("\n", " ")
+    with export.open("a") as fh:
+        fh.write(f"2024-03-09, 09:52 - Alex: {view.history[0]['text'].splitlines()[0]}\n")
+        fh.write(f"2024-03-09, 09:55 - Lena: {predicted}\n")
+    result = refresh(chain, [export])
+    [update] = result.updates
+    assert (update.title, update.new_messages, update.outcome) == ("Lena", 2, "hit")
+    assert update.view.chain_id == view.chain_id and update.view.hit is True
+    assert [c.text for c in update.view.candidates] == [c.text for c in view.predraft]
+    assert prediction_stats(chain.settings) == {"hits": 1, "misses": 0}
+
+
+def test_a_new_message_without_a_waiting_chain_starts_one(export_and_chain):
+    export, chain = export_and_chain
+    with export.open("a") as fh:
+        fh.write("2024-03-09, 10:30 - Lena: hello??\n")
+    [update] = refresh(chain, [export]).updates
+    assert (update.new_messages, update.outcome) == (1, "new_chain")
+    assert update.view.prompt.endswith("Lena: hello??\nMe:")
+    assert chain.latest_chain(update.thread_id) == update.view.chain_id
+
+
+def test_watching_reports_each_change_of_the_file(export_and_chain):
+    export, chain = export_and_chain
+    stop = threading.Event()
+    results: queue.Queue = queue.Queue()
+
+    def run() -> None:
+        for result in watch_exports(chain, [export], stop=stop):
+            results.put(result)
+
+    watcher = threading.Thread(target=run)
+    watcher.start()
+    try:
+        threading.Event().wait(1.0)  # let the watch start before the change
+        with export.open("a") as fh:
+            fh.write("2024-03-09, 11:00 - Alex: yes, 10am at the bakery?\n")
+        result = results.get(timeout=60)
+    finally:
+        stop.set()
+        watcher.join(timeout=30)
+    [update] = result.updates
+    assert (update.new_messages, update.outcome, update.view) == (1, "your_turn_taken", None)
+    assert not watcher.is_alive()

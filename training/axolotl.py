@@ -1,0 +1,283 @@
+"""`predraft train`: a run folder with an Axolotl config and data, and Axolotl run in it as a subprocess.
+
+A run folder (<data dir>/runs/<name>) is self-contained and relocatable:
+
+    run.json        profile, dataset, base model (and the sha256 of the GGUF it came from), status, metrics
+    axolotl.yaml    the profile's template with this run's values; paths are relative to the folder
+    data/           train.io.jsonl, val.io.jsonl rendered with the profile's BOS/EOS
+    output/         Axolotl's output_dir: checkpoint-N/ while training, the LoRA adapter at the end
+    train.log       everything Axolotl printed
+
+Axolotl runs with the folder as its working directory. Rerunning an interrupted run continues
+from its last checkpoint (`auto_resume_from_checkpoints` in every template).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from assistant.config import configs_dir
+from assistant.errors import PredraftError
+from training.dataset import load_examples
+from training.profiles import Profile
+from training.records import io_record, write_jsonl
+from training.venv import training_env
+
+RUN_FILE = "run.json"
+CONFIG_FILE = "axolotl.yaml"
+LOG_FILE = "train.log"
+ADAPTER_FILE = "adapter_model.safetensors"
+
+
+class TrainError(PredraftError):
+    """Training could not start or Axolotl failed; the message names the log to read."""
+
+
+# ---- the run folder ------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    folder: Path
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def config(self) -> Path:
+        return self.folder / CONFIG_FILE
+
+    @property
+    def output(self) -> Path:
+        return self.folder / "output"
+
+    @property
+    def log(self) -> Path:
+        return self.folder / LOG_FILE
+
+    @property
+    def adapter(self) -> Path:
+        return self.output / ADAPTER_FILE
+
+    def info(self) -> dict:
+        try:
+            return json.loads((self.folder / RUN_FILE).read_text())
+        except FileNotFoundError as exc:
+            raise TrainError(f"{self.folder} is not a training run (no {RUN_FILE})") from exc
+
+    def update(self, **values) -> dict:
+        info = {**self.info(), **values} if (self.folder / RUN_FILE).is_file() else values
+        (self.folder / RUN_FILE).write_text(json.dumps(info, indent=2, default=str))
+        return info
+
+    def checkpoints(self) -> list[Path]:
+        found = [p for p in self.output.glob("checkpoint-*") if p.name.rsplit("-", 1)[-1].isdigit()]
+        return sorted(found, key=lambda p: int(p.name.rsplit("-", 1)[-1]))
+
+
+def find_run(runs_dir: Path, name: str | None) -> Run:
+    """A run by name, or the newest one."""
+    if name:
+        run = Run(runs_dir / name)
+        if not (run.folder / RUN_FILE).is_file():
+            known = ", ".join(sorted(p.name for p in runs_dir.glob("*") if (p / RUN_FILE).is_file())) or "none yet"
+            raise TrainError(f"no training run {name!r} in {runs_dir} (runs: {known})")
+        return run
+    runs = sorted((p for p in runs_dir.glob("*") if (p / RUN_FILE).is_file()), key=lambda p: (p / RUN_FILE).stat().st_mtime)
+    if not runs:
+        raise TrainError(f"no training runs in {runs_dir}: run `predraft train` first")
+    return Run(runs[-1])
+
+
+def template(profile: Profile) -> dict:
+    return yaml.safe_load((configs_dir() / "axolotl" / profile.template).read_text())
+
+
+def render_config(
+    tmpl: dict, *, base_model: str, has_val: bool, max_steps: int | None, save_steps: int | None,
+    wandb: bool, run_name: str,
+) -> dict:
+    """The template with this run's values, keys in the template's order."""
+    cfg = dict(tmpl)
+    if base_model:
+        cfg["base_model"] = base_model
+    if not has_val:  # nothing to evaluate on: Axolotl would fail on an empty test file
+        cfg.pop("test_datasets", None)
+        cfg.pop("eval_steps", None)
+    if max_steps:
+        cfg["max_steps"] = max_steps
+        cfg.pop("num_epochs", None)
+    if save_steps:
+        cfg["save_steps"] = save_steps
+    if cfg.get("max_steps"):  # keep checkpoints and evals inside the run
+        for key in ("save_steps", "eval_steps"):
+            if key in cfg:
+                cfg[key] = max(1, min(cfg[key], cfg["max_steps"]))
+    if wandb:
+        cfg.update(wandb_mode="online", wandb_project="predraft", wandb_name=run_name)
+    return cfg
+
+
+def prepare_run(
+    folder: Path, profile: Profile, dataset_folder: Path, base_model: str, *, base_gguf: str = "",
+    base_gguf_sha256: str = "", max_steps: int | None = None, save_steps: int | None = None, wandb: bool = False,
+) -> Run:
+    """Write the run folder: data rendered for the profile's tokenizer, the config, run.json."""
+    run = Run(folder)
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    train = load_examples(dataset_folder, "train")
+    val = load_examples(dataset_folder, "validation")
+    write_jsonl(data / "train.io.jsonl", (io_record(r["prompt"], r["target"], profile.tokens) for r in train))
+    write_jsonl(data / "val.io.jsonl", (io_record(r["prompt"], r["target"], profile.tokens) for r in val))
+    cfg = render_config(template(profile), base_model=base_model, has_val=bool(val), max_steps=max_steps,
+                        save_steps=save_steps, wandb=wandb, run_name=run.name)
+    if "deepspeed" in cfg:  # ship the DeepSpeed JSON with the run, at the same relative path
+        target = folder / cfg["deepspeed"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(configs_dir() / "axolotl" / cfg["deepspeed"], target)
+    header = (f"# predraft run {run.name}: profile {profile.name}, from configs/axolotl/{profile.template}.\n"
+              f"# Run it from this folder: axolotl train {CONFIG_FILE}\n")
+    run.config.write_text(header + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
+    run.update(
+        name=run.name, profile=profile.name, template=profile.template, dataset=str(dataset_folder),
+        examples={"train": len(train), "val": len(val)}, base_model=cfg["base_model"], base_gguf=base_gguf,
+        base_gguf_sha256=base_gguf_sha256, max_steps=cfg.get("max_steps"), status="prepared",
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    return run
+
+
+def new_run_name(profile: Profile) -> str:
+    return f"{profile.name}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+# ---- reading Axolotl's output ----------------------------------------------------------------
+
+_BAR = re.compile(r"(\d+)/(\d+) \[")
+_METRICS = re.compile(r"\{'(?:loss|eval_loss|train_runtime)'[^{}]*\}")
+
+
+@dataclass(frozen=True)
+class Progress:
+    step: int
+    total: int
+
+
+@dataclass
+class Metrics:
+    values: dict[str, float] = field(default_factory=dict)
+
+
+def parse_output(text: str, total_steps: int | None) -> Iterator[Progress | Metrics]:
+    """Training progress and logged metrics in a piece of Axolotl's output.
+
+    Only the progress bar whose total is the run's max_steps is the training bar; the others
+    (tokenizing, evaluation) count something else.
+    """
+    for match in _METRICS.finditer(text):
+        raw = ast.literal_eval(match.group(0))
+        yield Metrics({k: float(v) for k, v in raw.items() if _is_number(v)})
+    if total_steps:
+        steps = [int(m.group(1)) for m in _BAR.finditer(text) if int(m.group(2)) == total_steps]
+        if steps:
+            yield Progress(max(steps), total_steps)
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(value)  # Axolotl logs numbers as strings: {'loss': '1.96'}
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# ---- running Axolotl -------------------------------------------------------------------------
+
+
+def run_axolotl(
+    run: Run, venv: Path, on_event: Callable[[Progress | Metrics | str], None], *,
+    wandb: bool = False, omp_threads: int = 1,
+) -> dict:
+    """`axolotl train axolotl.yaml` in the run folder; streams events, returns the final metrics.
+
+    Ctrl-C stops Axolotl (its whole process group) and leaves the checkpoints for a rerun.
+    """
+    info = run.info()
+    if info.get("status") == "done":
+        raise TrainError(f"run {run.name} already finished; choose a new name with --run, or export it")
+    resume = run.checkpoints()
+    if resume:
+        on_event(f"resuming from {resume[-1].name}")
+    run.update(status="running", started=datetime.now(UTC).isoformat(timespec="seconds"))
+    total = info.get("max_steps")
+    metrics: dict[str, float] = {}
+    eval_losses: list[float] = [*info.get("eval_losses", [])]
+    with run.log.open("ab") as log:
+        proc = subprocess.Popen(
+            [str(venv / "bin" / "axolotl"), "train", CONFIG_FILE], cwd=run.folder, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, env=training_env(venv, wandb=wandb, omp_threads=omp_threads),
+            start_new_session=True,  # its own process group, so Ctrl-C here can stop accelerate's children
+        )
+        assert proc.stdout is not None
+        pending = ""
+        try:
+            for chunk in iter(lambda: proc.stdout.read1(65536), b""):
+                log.write(chunk)
+                log.flush()
+                pending += chunk.decode("utf-8", "replace")
+                *done, pending = re.split(r"[\r\n]", pending)
+                for line in done:
+                    for event in parse_output(line, total):
+                        if isinstance(event, Metrics):
+                            metrics.update(event.values)
+                            if "eval_loss" in event.values:
+                                eval_losses.append(event.values["eval_loss"])
+                        on_event(event)
+                    if line.strip() and "[INFO]" in line:
+                        on_event(line.split("] ", 3)[-1].strip())
+            code = proc.wait()
+        except KeyboardInterrupt:
+            _stop(proc)
+            run.update(status="interrupted", eval_losses=eval_losses)
+            raise
+    if code != 0:
+        run.update(status="failed", exit_code=code)
+        raise TrainError(f"Axolotl failed (exit {code}); the end of {run.log}:\n{_tail(run.log)}")
+    if not run.adapter.is_file():
+        run.update(status="failed")
+        raise TrainError(f"Axolotl finished without writing {run.adapter}; see {run.log}")
+    final = {k: v for k, v in metrics.items() if k in ("loss", "eval_loss", "train_loss", "train_runtime")}
+    run.update(status="done", finished=datetime.now(UTC).isoformat(timespec="seconds"), metrics=final,
+               eval_losses=eval_losses)
+    return final
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    text = path.read_bytes()[-20000:].decode("utf-8", "replace")
+    kept = [line for line in re.split(r"[\r\n]", text) if line.strip()]
+    return "\n".join(kept[-lines:])

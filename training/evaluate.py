@@ -1,0 +1,200 @@
+"""`predraft eval`: base model vs LoRA vs retrieval on the validation split, in llama.cpp.
+
+Three systems draft a reply to each validation prompt:
+
+- base: the base GGUF alone;
+- lora: the base GGUF with the run's exported LoRA;
+- retrieval: no generation; the user's own reply to the most similar training context (by
+  embedding), the floor any model has to beat.
+
+The report (report.md, report.json, plots/*.png in <run>/eval) gives per system: perplexity of the
+real replies (models only), ExactMatch@1/@3 on short replies, embedding cosine and chrF of draft
+vs real, style distance, and the share of keystrokes a draft would have saved; and a per-year breakdown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from statistics import fmean
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.models.base import GenerationOptions
+from assistant.prompting import ME, parse_reply, stop_sequences
+from training import metrics
+from training.axolotl import Run
+from training.dataset import load_examples
+
+SYSTEMS = ("base", "lora", "retrieval")
+_SPEAKER = re.compile(r"^([^\t\n:][^\n:]{0,60}):", re.MULTILINE)
+
+
+@dataclass
+class Case:
+    """One validation example and what each system drafted for it."""
+
+    prompt: str
+    target: str
+    reply: str
+    year: int
+    drafts: dict[str, list[str]] = field(default_factory=dict)  # system -> candidates, best first
+    logprob: dict[str, tuple[float, int]] = field(default_factory=dict)  # system -> (total, tokens)
+
+
+def context_of(prompt: str) -> str:
+    """What retrieval matches on: the transcript without header and the final `Me:`."""
+    body = prompt.split("\n", 1)[1] if "\n" in prompt else ""
+    return body.removesuffix(f"{ME}:").strip() or prompt.split("\n", 1)[0]
+
+
+def other_speakers(prompt: str) -> set[str]:
+    return {name for name in _SPEAKER.findall(prompt.split("\n", 1)[-1]) if name != ME}
+
+
+def retrieval_drafts(train: Sequence[dict], cases: Sequence[Case], embed: Callable[[list[str]], np.ndarray]) -> None:
+    """The reply of the most similar training context (cosine of unit vectors)."""
+    train_vecs = embed([context_of(r["prompt"]) for r in train])
+    case_vecs = embed([context_of(c.prompt) for c in cases])
+    best = (case_vecs @ train_vecs.T).argmax(axis=1)
+    for case, i in zip(cases, best, strict=True):
+        case.drafts["retrieval"] = [train[int(i)]["reply"]]
+
+
+def model_drafts(backend, name: str, cases: Sequence[Case], options: GenerationOptions, n: int,
+                 on_step: Callable[[], None]) -> None:
+    """Greedy draft first, then n-1 samples for short replies (ExactMatch@n); log-prob of the real reply."""
+    for case in cases:
+        stops = tuple(stop_sequences(other_speakers(case.prompt)))
+        greedy = replace(options, temperature=0.0, stop=stops)
+        texts = [backend.complete(case.prompt, greedy)]
+        if metrics.is_short(case.reply) and n > 1:
+            texts += backend.candidates(case.prompt, replace(options, stop=stops), n - 1)
+        case.drafts[name] = ["\n".join(parse_reply(t)) for t in texts]
+        full = backend.tokenize(case.prompt + case.target)
+        prefix = len(backend.tokenize(case.prompt))
+        case.logprob[name] = (backend.score(case.prompt, case.target), max(len(full) - prefix, 1))
+        on_step()
+
+
+def system_metrics(cases: Sequence[Case], system: str, embed: Callable[[list[str]], np.ndarray]) -> dict:
+    if not cases:
+        return {}
+    drafts = [c.drafts[system][0] for c in cases]
+    reals = [c.reply for c in cases]
+    short = [c for c in cases if metrics.is_short(c.reply)]
+    cos = (embed(drafts) * embed(reals)).sum(axis=1)
+    out = {
+        "examples": len(cases),
+        "short_replies": len(short),
+        "exact_match@1": fmean(metrics.exact_match(c.drafts[system], c.reply, 1) for c in short) if short else None,
+        "exact_match@3": fmean(metrics.exact_match(c.drafts[system], c.reply, 3) for c in short) if short else None,
+        "cosine": float(cos.mean()),
+        "chrf": metrics.chrf(drafts, reals),
+        "saved_keystrokes": sum(metrics.saved_keystrokes(d, r) for d, r in zip(drafts, reals)) / max(sum(map(len, reals)), 1),
+        "style_distance": metrics.style_distance(drafts, reals),
+    }
+    if all(system in c.logprob for c in cases):
+        out["perplexity"] = metrics.perplexity(sum(c.logprob[system][0] for c in cases),
+                                               sum(c.logprob[system][1] for c in cases))
+    return out
+
+
+def report(cases: Sequence[Case], embed: Callable[[list[str]], np.ndarray], info: dict) -> dict:
+    years = sorted({c.year for c in cases})
+    return {
+        "run": info,
+        "overall": {s: system_metrics(cases, s, embed) for s in SYSTEMS},
+        "per_year": {str(y): {s: system_metrics([c for c in cases if c.year == y], s, embed) for s in SYSTEMS}
+                     for y in years},
+        "samples": [{"prompt_tail": c.prompt[-200:], "real": c.reply, **{s: c.drafts[s][0] for s in SYSTEMS}}
+                    for c in cases[:10]],
+    }
+
+
+def markdown(rep: dict) -> str:
+    rows = ("perplexity", "exact_match@1", "exact_match@3", "cosine", "chrf", "saved_keystrokes")
+    fmt = lambda v: "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
+    overall = rep["overall"]
+    lines = [f"# Evaluation of run {rep['run']['run']}", "",
+             f"{overall['base'].get('examples', 0)} validation examples "
+             f"({overall['base'].get('short_replies', 0)} short replies for ExactMatch). Lower perplexity and "
+             "style distance are better; everything else higher is better.", "",
+             "| metric | " + " | ".join(SYSTEMS) + " |", "|---" * (len(SYSTEMS) + 1) + "|"]
+    for row in rows:
+        lines.append(f"| {row} | " + " | ".join(fmt(overall[s].get(row)) for s in SYSTEMS) + " |")
+    for key in overall["base"].get("style_distance", {}):
+        lines.append(f"| style: {key} | " + " | ".join(fmt(overall[s]["style_distance"].get(key)) for s in SYSTEMS) + " |")
+    lines += ["", "## Per year (chrF / cosine)", "", "| year | " + " | ".join(SYSTEMS) + " |", "|---" * 4 + "|"]
+    for year, by_system in rep["per_year"].items():
+        lines.append(f"| {year} | " + " | ".join(
+            f"{by_system[s]['chrf']:.1f} / {by_system[s]['cosine']:.2f}" for s in SYSTEMS) + " |")
+    lines += ["", "## Samples", ""]
+    for sample in rep["samples"]:
+        lines.append(f"- real: `{sample['real']}` · " + " · ".join(f"{s}: `{sample[s]}`" for s in SYSTEMS))
+    return "\n".join(lines) + "\n"
+
+
+def plot(rep: dict, folder: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    keys = ("cosine", "chrf", "saved_keystrokes")
+    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2))
+    for ax, key in zip(axes, keys):
+        ax.bar(SYSTEMS, [rep["overall"][s].get(key) or 0 for s in SYSTEMS], color=["#999", "#2a7", "#57c"])
+        ax.set_title(key)
+    fig.tight_layout()
+    paths.append(folder / "overall.png")
+    fig.savefig(paths[-1], dpi=100)
+    years = list(rep["per_year"])
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    for ax, key in zip(axes, ("chrf", "cosine")):
+        width = 0.8 / len(SYSTEMS)
+        for i, s in enumerate(SYSTEMS):
+            ax.bar(np.arange(len(years)) + i * width, [rep["per_year"][y][s][key] for y in years], width, label=s)
+        ax.set_xticks(np.arange(len(years)) + width, years)
+        ax.set_title(f"{key} per year")
+    axes[0].legend()
+    fig.tight_layout()
+    paths.append(folder / "per_year.png")
+    fig.savefig(paths[-1], dpi=100)
+    plt.close("all")
+    return paths
+
+
+def evaluate_run(
+    run: Run, settings: Settings, base_gguf: Path, lora: Path, *, limit: int, candidates: int = 3,
+    on_step: Callable[[str], None] = lambda _: None,
+) -> tuple[dict, Path]:
+    """Run all three systems on the first `limit` validation examples; write the report files."""
+    from assistant.models.llama_cpp import LlamaCppBackend
+    from assistant.retrieval.embed import load_embedder
+
+    dataset = Path(run.info()["dataset"])
+    val = load_examples(dataset, "validation")[:limit]
+    train = [r for r in load_examples(dataset, "train") if r["source"] == "corpus"]
+    cases = [Case(r["prompt"], r["target"], r["reply"], r["year"]) for r in val]
+    embedder = load_embedder()
+    retrieval_drafts(train, cases, embedder.embed)
+    options = replace(GenerationOptions.from_settings(settings.model), max_tokens=min(settings.model.max_tokens, 48))
+    for name, adapter in (("base", None), ("lora", lora)):
+        with LlamaCppBackend(base_gguf, lora_path=adapter, n_ctx=settings.model.n_ctx,
+                             n_threads=settings.model.n_threads, seed=settings.model.seed) as backend:
+            model_drafts(backend, name, cases, options, candidates, lambda: on_step(name))
+    rep = report(cases, embedder.embed, {"run": run.name, "lora": str(lora), "base_gguf": str(base_gguf),
+                                         "limit": limit, "candidates": candidates})
+    folder = run.folder / "eval"
+    folder.mkdir(exist_ok=True)
+    (folder / "report.json").write_text(json.dumps(rep, indent=2, ensure_ascii=False))
+    (folder / "report.md").write_text(markdown(rep))
+    plot(rep, folder / "plots")
+    return rep, folder
