@@ -88,7 +88,11 @@ def streaming_overhead(chain: DraftChain, thread: str, repeats: int) -> dict:
     backend = chain.resources.backend
     for _ in range(repeats):
         stamps: list[float] = []
-        view = chain.start(thread, depth=1, on_token=lambda _i, _p: stamps.append(time.perf_counter()))
+
+        def stamp(_candidate: int, _piece: str, stamps: list[float] = stamps) -> None:
+            stamps.append(time.perf_counter())
+
+        view = chain.start(thread, depth=1, on_token=stamp)
         values = chain.graph.get_state({"configurable": {"thread_id": view.chain_id}}).values
         options = draft_options(chain.settings, speakers(values) - {ME}, 0)
         raw: list[float] = []

@@ -51,10 +51,12 @@ class _TokenStatus:
 @app.command(rich_help_panel=DRAFT)
 def draft(
     thread: Annotated[str, typer.Argument(help="Thread id or title (see `predraft threads`).")],
-    depth: Annotated[int | None, typer.Option(help="Replies to draft along the predicted chain [default: draft.depth].")] = None,
+    depth: Annotated[int | None, typer.Option(
+        help="Replies to draft along the predicted chain [default: draft.depth].")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Write as you did then: a year (2021) or a date "
                                               "(2021-06-30). Evidence comes only from before it.")] = None,
-    candidates: Annotated[int | None, typer.Option("--candidates", "-k", help="Candidates per step [default: draft.candidates].")] = None,
+    candidates: Annotated[int | None, typer.Option(
+        "--candidates", "-k", help="Candidates per step [default: draft.candidates].")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output: one object per step.")] = False,
 ) -> None:
     """Pre-draft your reply in a thread, then the reply after the one the other side will likely send.

@@ -25,7 +25,7 @@ class _CountingReader:
 
     def __init__(self, fh: BinaryIO):
         self.fh = fh
-        self.offset = 0
+        self.offset = fh.tell()  # past a byte-order mark, if one was skipped
 
     def read(self, size: int = -1) -> bytes:
         data = self.fh.read(size)

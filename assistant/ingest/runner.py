@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.corpus.store import Corpus, CorpusError, ImportReport
 from assistant.ingest.base import ParseError, Parser
+from assistant.ingest.media import media_from_filename
 from assistant.ingest.registry import all_parsers, detect, get_parser
 
 FOLDER_THRESHOLD = 0.5  # a folder must be claimed confidently, else its files are looked at one by one
@@ -124,8 +125,11 @@ def find_sources(
             yield path, display, parser
             return
         for child in sorted(path.iterdir()):
-            if child.name not in SKIP_NAMES and not child.name.startswith("."):
-                yield from find_sources(child, fmt, stack, f"{display}/{child.name}")
+            if child.name in SKIP_NAMES or child.name.startswith("."):
+                continue
+            if child.is_file() and media_from_filename(child.name) != "file":
+                continue  # photos and voice notes beside an export are attachments, not sources
+            yield from find_sources(child, fmt, stack, f"{display}/{child.name}")
         return
     yield path, display, detect(path)
 

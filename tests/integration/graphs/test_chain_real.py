@@ -65,7 +65,8 @@ def test_a_chain_runs_to_depth_two_across_two_processes(world: Settings, chain: 
     assert finished.status == "done" and finished.step == 2
     assert [h["event"] for h in finished.history] == ["accept", "predicted", "accept"]
     decisions = _decisions(chain, "two-processes")
-    assert [(d.step, d.action, d.chosen_index) for d in decisions] == [(0, "accept", 0), (1, "accept", len(resumed.candidates) - 1)]
+    last = len(resumed.candidates) - 1
+    assert [(d.step, d.action, d.chosen_index) for d in decisions] == [(0, "accept", 0), (1, "accept", last)]
     assert decisions[0].final_text == first.candidates[0].text
     assert decisions[0].model_id == "gemma-3-270m-q4_k_m.gguf"
 

@@ -54,8 +54,9 @@ def test_score_does_not_depend_on_what_the_cache_holds(backend: LlamaCppBackend,
     backend.llm.reset()
     cold = backend.score(thread_prompt, reply)
     backend.complete(thread_prompt, ONE_LINE)  # the cache now ends with a sampled reply
-    assert backend.score(thread_prompt, reply) == pytest.approx(cold, abs=1e-3)
-    assert backend.score(thread_prompt, reply) == pytest.approx(cold, abs=1e-3)  # fully cached
+    # A misaligned cache would be off by whole nats; batch shapes alone change the last digits.
+    assert backend.score(thread_prompt, reply) == pytest.approx(cold, abs=0.05)
+    assert backend.score(thread_prompt, reply) == pytest.approx(cold, abs=0.05)  # fully cached
 
 
 def test_cancel_stops_the_stream_at_once(backend: LlamaCppBackend):

@@ -87,9 +87,12 @@ def test_scores_match_the_in_process_backend(remote: OpenAICompatBackend, defaul
     plausible, junk = " yes, I'll be there by eight.", " qzv plorkt ee zxq bnf vvkl 9"
     good, bad = remote.score(PROMPT, plausible), remote.score(PROMPT, junk)
     assert bad < good < 0
+    # The same tokens are counted on both sides: one token more or less would move a total by
+    # nats. llama.cpp's quantized matmuls round differently for different batch shapes (the server
+    # scores prompt and reply in one batch), which moves a total by ~1%.
     with LlamaCppBackend(default_gguf, n_ctx=256) as local:
-        assert local.score(PROMPT, plausible) == pytest.approx(good, abs=1e-2)
-        assert local.score(PROMPT, junk) == pytest.approx(bad, abs=1e-2)
+        assert local.score(PROMPT, plausible) == pytest.approx(good, rel=0.03)
+        assert local.score(PROMPT, junk) == pytest.approx(bad, rel=0.03)
 
 
 def test_a_wrong_path_on_the_server_is_a_model_error(server_url: str):

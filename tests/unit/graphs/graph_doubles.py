@@ -39,7 +39,8 @@ class ScriptedBackend(Backend):
     supports_lora = False
     model_id = "scripted-model"
     adapter_id = ""
-    REPLIES = ("sounds good, see you at 8", "sure! bringing snacks", "Sounds good, see you at 8!", "can't tonight, sorry")
+    REPLIES = ("sounds good, see you at 8", "sure! bringing snacks", "Sounds good, see you at 8!",
+               "can't tonight, sorry")
     PREDICTION = "great, see you there\nMaya: bring the speaker"
 
     def __init__(self) -> None:

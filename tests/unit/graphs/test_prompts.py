@@ -35,7 +35,8 @@ def test_conversation_starts_after_the_last_long_silence_and_keeps_only_words():
         _message(8, "Alex", "lovely photo", 60 * 24 + 5),
     ]
     turns = conversation_turns(messages, gap_hours=6, media="placeholder")
-    assert [(t["speaker"], t["text"]) for t in turns] == [("Maya", "new day!"), ("Maya", "<image>"), (ME, "lovely photo")]
+    assert [(t["speaker"], t["text"]) for t in turns] == [
+        ("Maya", "new day!"), ("Maya", "<image>"), (ME, "lovely photo")]
     assert {t["source"] for t in turns} == {"corpus"}
     dropped = conversation_turns(messages, gap_hours=6, media="drop")
     assert [t["text"] for t in dropped] == ["new day!", "lovely photo"]

@@ -18,6 +18,7 @@ from benchmarks.redaction import HELD_OUT, LABELLED, evaluate, load_labelled
         ("mi móvil es 612 345 678", "mi móvil es <PHONE>"),
         ("mail maya.chen@example.com!", "mail <EMAIL>!"),
         ("card 4111 1111 1111 1111 exp 12/27", "card <CARD> exp 12/27"),
+        ("4111 1111 1111 1111 12 27 is the card", "<CARD> 12 27 is the card"),
         ("IBAN DE89 3704 0044 0532 0130 00 danke", "IBAN <IBAN> danke"),
         ("reset: https://x.example/reset?token=abc123def thx", "reset: <URL> thx"),
         ("zoom https://zoom.us/j/98765432101?pwd=Zk9xQ2lL", "zoom <URL>"),

@@ -1,0 +1,49 @@
+"""Commands of the retrieval stage: index."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from assistant.cli.app import app, console, console_err, override, state
+from assistant.privacy import PrivacyPolicy
+
+RETRIEVE = "4. Retrieve"
+
+
+@app.command(rich_help_panel=RETRIEVE)
+def index(
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="Forget the index and embed every exchange again (a damaged index, a new embedding model)."
+    )] = False,
+    context_messages: Annotated[int | None, typer.Option(
+        help="Messages before each of your replies stored as its context [default: retrieval.context_messages].",
+    )] = None,
+) -> None:
+    """Index your past exchanges (what was said to you, what you answered) for retrieval.
+
+    Drafting shows the closest ones as evidence of how you answer such things. The index is
+    incremental: a rerun embeds only new or changed exchanges, and drops those of contacts you
+    excluded since (`predraft consent exclude NAME`). An interrupted run keeps what it embedded.
+    """
+    from assistant.retrieval.index import ExchangeIndex  # torch and Chroma: loaded only for this command
+
+    override("retrieval", context_messages=context_messages)
+    settings = state.settings()
+    with state.corpus() as corpus, Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console_err, transient=True,
+    ) as progress:
+        task = progress.add_task("reading the corpus", total=None)
+        exchange_index = ExchangeIndex(settings)
+        if rebuild:
+            exchange_index.reset()
+        report = exchange_index.update(
+            corpus, PrivacyPolicy.from_settings(settings),
+            progress=lambda done, total: progress.update(task, description="embedding exchanges", completed=done,
+                                                         total=total),
+        )
+    console.print(f"{report.added} exchanges added, {report.skipped_unchanged} unchanged, {report.removed} removed; "
+                  f"[bold]{report.total}[/] in the index ({settings.index_dir}).")
