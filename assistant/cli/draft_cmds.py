@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Group
@@ -17,8 +17,10 @@ from rich.table import Table
 from rich.text import Text
 
 from assistant.cli.app import app, console, console_err, override, state
-from graphs.predraft.api import ChainView, DraftChain
-from graphs.predraft.watch import Refresh, refresh, watch_exports
+
+if TYPE_CHECKING:  # the graph pulls in torch and llama.cpp: imported when a command runs, not for --help
+    from graphs.predraft.api import ChainView
+    from graphs.predraft.watch import Refresh
 
 DRAFT = "5. Draft and review"
 
@@ -66,6 +68,8 @@ def draft(
     to --depth steps. A step with low confidence ends the chain with "no good suggestion". To choose,
     edit or regenerate yourself, use `predraft review`.
     """
+    from graphs.predraft.api import DraftChain
+
     override("draft", candidates=candidates)
     when = parse_as_of(as_of)
     views: list[ChainView] = []
@@ -94,6 +98,9 @@ def watch(
     ready at once (a hit); otherwise a reply is drafted for what was really said (a miss). Hits and
     misses are counted for `predraft feedback stats`. Stop with Ctrl+C.
     """
+    from graphs.predraft.api import DraftChain
+    from graphs.predraft.watch import refresh, watch_exports
+
     if not path.exists():
         raise typer.BadParameter(f"{path} does not exist: point it at an export file or folder", param_hint="PATH")
     settings = state.settings()
