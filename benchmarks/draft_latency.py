@@ -111,7 +111,10 @@ def backend_section(backend: LlamaCppBackend, options: GenerationOptions, repeat
     prompt = thread_prompt()
     next_step = prompt + ACCEPTED + "\n" + PREDICTED + "\nMe:"
     backend.complete(prompt, replace(options, max_tokens=1))  # warm up the threads and allocations
-    result: dict = {"prompt_tokens": len(backend.tokenize(prompt)), "options": vars(options) | {"stop": list(options.stop)}}
+    result: dict = {
+        "prompt_tokens": len(backend.tokenize(prompt)),
+        "options": vars(options) | {"stop": list(options.stop)},
+    }
     for name, target in (("draft", prompt), ("chain_step", next_step)):
         cold, reuse = [], []
         for i in range(repeats):

@@ -54,7 +54,7 @@ def _body(rng: random.Random, sender: str) -> str:
     if roll < 0.975:
         return f"{sender}: {_words(rng, 2, 10)} <This message was edited>"
     if roll < 0.98:
-        return f"{sender}: location: https://maps.google.com/?q=52.{rng.randint(1000, 9999)},13.{rng.randint(1000, 9999)}"
+        return f"{sender}: location: https://maps.google.com/?q=52.{rng.randint(1000, 9999)},13.{rng.randint(100, 999)}"
     if roll < 0.981:
         options = "\n".join(f"OPTION: {_words(rng, 1, 3)} ({rng.randint(0, 5)} votes)" for _ in range(3))
         return f"{sender}: POLL:\n{_words(rng, 3, 6)}?\n{options}"
@@ -65,8 +65,8 @@ def _body(rng: random.Random, sender: str) -> str:
 
 
 def _stamp(moment: datetime) -> str:
-    hour = moment.hour % 12 or 12
-    return f"{moment.month}/{moment.day}/{moment.year % 100:02d}, {hour}:{moment.minute:02d} {'PM' if moment.hour >= 12 else 'AM'}"
+    hour, half = moment.hour % 12 or 12, "PM" if moment.hour >= 12 else "AM"
+    return f"{moment.month}/{moment.day}/{moment.year % 100:02d}, {hour}:{moment.minute:02d} {half}"
 
 
 def generate(path: Path, messages: int, seed: int = 7) -> None:

@@ -1,4 +1,7 @@
-"""Every review decision in SQLite: what was shown, what the user kept, how long it took."""
+"""Every review decision in SQLite: what was shown, what the user kept, how long it took.
+
+Rated conversations from `predraft chat` live in the same file (`chat_ratings`).
+"""
 
 from __future__ import annotations
 
@@ -43,6 +46,23 @@ class Decision:
         return context_hash(self.prompt)
 
 
+@dataclass(frozen=True)
+class ChatRating:
+    """A saved `predraft chat` conversation and how well the persona wrote in it (1-5, None: not rated)."""
+
+    contact: str
+    turns: list[dict[str, str]]  # {"speaker": name or "Me", "text": ...}, in order
+    rating: int | None
+    model_id: str = ""
+    adapter_id: str = ""
+    as_of: str | None = None
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def __post_init__(self) -> None:
+        if self.rating is not None and not 1 <= self.rating <= 5:
+            raise ValueError(f"a chat rating is 1 to 5, got {self.rating}")
+
+
 class FeedbackStore:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,6 +77,12 @@ class FeedbackStore:
                 latency_ms INTEGER, model_id TEXT NOT NULL, adapter_id TEXT NOT NULL, as_of TEXT,
                 confidence REAL, chain_id TEXT, step INTEGER NOT NULL DEFAULT 0,
                 UNIQUE (chain_id, step, context_hash, action, created_at))"""
+        )
+        self.db.execute(
+            """CREATE TABLE IF NOT EXISTS chat_ratings (
+                id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, contact TEXT NOT NULL, turns TEXT NOT NULL,
+                rating INTEGER CHECK (rating BETWEEN 1 AND 5), model_id TEXT NOT NULL, adapter_id TEXT NOT NULL,
+                as_of TEXT)"""
         )
         self.db.commit()
 
@@ -85,3 +111,19 @@ class FeedbackStore:
                 adapter_id=r["adapter_id"], as_of=r["as_of"], confidence=r["confidence"], chain_id=r["chain_id"],
                 step=r["step"], created_at=r["created_at"],
             )
+
+    def record_chat(self, c: ChatRating) -> int:
+        with self.db:
+            cur = self.db.execute(
+                """INSERT INTO chat_ratings (created_at, contact, turns, rating, model_id, adapter_id, as_of)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (c.created_at, c.contact, json.dumps(c.turns, ensure_ascii=False), c.rating, c.model_id,
+                 c.adapter_id, c.as_of),
+            )
+        return cur.lastrowid
+
+    def chat_ratings(self) -> Iterator[ChatRating]:
+        for r in self.db.execute("SELECT * FROM chat_ratings ORDER BY id"):
+            yield ChatRating(contact=r["contact"], turns=json.loads(r["turns"]), rating=r["rating"],
+                             model_id=r["model_id"], adapter_id=r["adapter_id"], as_of=r["as_of"],
+                             created_at=r["created_at"])

@@ -72,8 +72,9 @@ class Backend(ABC):
     ) -> list[str]:
         """`n` samples of the same prompt with seeds seed..seed+n-1, so a run is reproducible.
 
-        `on_piece(i, piece)` sees every piece of candidate i as it arrives. After a cancel the list
-        holds what was generated so far (later candidates are empty strings).
+        `on_piece(i, piece)` sees every piece of candidate i as it arrives; it runs while the model
+        is busy, so it must not call back into the backend. After a cancel the list holds what was
+        generated so far (later candidates are empty strings).
         """
         results = [""] * n
         for i in range(n):

@@ -26,7 +26,6 @@ from assistant.models.base import Backend, GenerationOptions, ModelError
 from assistant.models.gguf_header import GGUFHeader, NotGGUF, read_header
 
 log = logging.getLogger(__name__)
-
 log.addHandler(logging.NullHandler())
 
 # llama-cpp-python 0.3.36 maps ggml's log levels with an outdated enum, so llama.cpp's warnings reach
@@ -127,16 +126,16 @@ class LlamaCppBackend(Backend):
             # The continuation starts where the joint tokenization departs from the prompt's own
             # (a token merging across the boundary counts as continuation); BOS stays context.
             split = max(1, Llama.longest_token_prefix(self.tokenize(prompt), full))
-            if split >= len(full):
+            continuation_tokens = len(full) - split
+            if continuation_tokens == 0:
                 return 0.0
-            fitted = self._fit(full, keep_free=0)
-            split -= len(full) - len(fitted)
-            if split < 1:
+            if continuation_tokens >= self.n_ctx:
                 raise ModelError(
-                    f"the continuation to score has {len(full) - split} tokens, more than model.n_ctx "
+                    f"the continuation to score has {continuation_tokens} tokens, more than model.n_ctx "
                     f"({self.n_ctx}) allows: raise model.n_ctx or score a shorter text"
                 )
-            return self._continuation_logprob(fitted, split)
+            fitted = self._fit(full, keep_free=0)
+            return self._continuation_logprob(fitted, len(fitted) - continuation_tokens)
 
     def tokenize(self, text: str) -> list[int]:
         # special=False: text from a chat export must never turn into control tokens.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
+import numpy as np
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from rapidfuzz.distance import Levenshtein
@@ -217,6 +218,7 @@ def predict(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
                     "history": [{"step": state["step"], "event": "predicted", "text": predicted}]}
     if messages:
         update["context"] = state["context"] + [Turn(speaker=other, text=m, source="predicted") for m in messages]
+        update["predicted_vector"] = ctx.resources.embedder.embed([predicted])[0].tolist()
     return update
 
 
@@ -232,8 +234,7 @@ def match_incoming(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     event = {"step": state["step"], "event": "incoming", "text": text, "similarity": None, "hit": None}
     predicted = state["predicted_incoming"]
     if predicted is not None and state["incoming"] is None:
-        a, b = ctx.resources.embedder.embed([predicted, text])
-        similarity = float(a @ b)
+        similarity = float(ctx.resources.embedder.embed([text])[0] @ np.asarray(state["predicted_vector"]))
         hit = similarity >= ctx.settings.draft.prediction_hit_similarity
         ctx.ledger.record_prediction(
             PredictionOutcome(chain_id=state["chain_id"], step=state["step"], thread_id=state["thread_id"],

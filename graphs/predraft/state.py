@@ -91,6 +91,7 @@ class ChainState(ChainInput, total=False):
     answer: ReviewAnswer
     # the prediction this step answers, and what really came
     predicted_incoming: str | None
+    predicted_vector: list[float]  # its embedding, computed while nobody waits: a hit then embeds one text
     predraft: list[RankedCandidate]  # candidates drafted against the prediction, kept after a miss
     incoming: str | None
     hit: bool | None

@@ -25,7 +25,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Literal, TextIO
 
-from assistant.corpus.models import Event, Kind, ParsedMessage, ParsedThread, ParseWarning
+from assistant.corpus.models import Event, ParsedMessage, ParsedThread, ParseWarning
 from assistant.ingest.base import ParseError, Parser, read_head
 from assistant.ingest.parsers.whatsapp_layout import (
     EXPECTED_LINE,
@@ -40,15 +40,11 @@ from assistant.ingest.parsers.whatsapp_layout import (
     year_first,
 )
 from assistant.ingest.parsers.whatsapp_phrases import (
-    ENDS,
-    FIRST_CHARS,
     GROUP_EVENT,
-    LAST_CHARS,
     MARKS,
-    PLACEHOLDERS,
-    STARTS,
+    SYSTEM,
     SYSTEM_EVENT,
-    Classified,
+    TEXT,
     classify,
     needs_classifying,
 )
@@ -152,9 +148,8 @@ class _Reader:
         caches that only the regex (`_stamp_of`) fills. A known sender's one-line plain text, nearly
         every message, is built right here; everything else goes through `_message`.
         """
-        senders, key, message = self.senders, self.key, self._message
+        senders, key, message, special = self.senders, self.key, self._message, needs_classifying
         firsts, seconds, closer, separator = self.firsts, self.seconds, self.shape.closer, self.shape.separator
-        placeholders, openers, starts, closers, ends = PLACEHOLDERS, FIRST_CHARS, STARTS, LAST_CHARS, ENDS
         last_stamp, stamp = "", datetime.min
         for pieces in self._batches(blocks):
             piece = ""
@@ -172,13 +167,14 @@ class _Reader:
                     name, colon, body = rest.partition(": ")
                     if not colon:
                         yield message("", rest, stamp)
-                    elif needs_classifying(body) or (sender := senders.get(name)) is None:
+                    elif special(body) or (sender := senders.get(name)) is None:
                         yield message(name, body, stamp)
                     else:
                         yield ParsedMessage(key, sender, stamp, body)
             except _BadHeader as bad:
                 line = self.lines_read + 1 + sum(p.count("\n") + 1 for p in pieces[: pieces.index(piece)])
-                raise ParseError(self.chat.origin, str(bad), location=f"line {line}", found=piece.split("\n")[0]) from None
+                first_line = piece.split("\n")[0]
+                raise ParseError(self.chat.origin, str(bad), location=f"line {line}", found=first_line) from None
 
     def _batches(self, blocks: Iterable[str]) -> Iterator[list[str]]:
         """Whole messages, a block's worth at a time: one regex call splits a block at every header.
@@ -237,19 +233,20 @@ class _Reader:
         text = text.rstrip("\n")  # blank lines before the next header
         if not name or (name not in self.senders and SYSTEM_EVENT.search(name)):
             # Android system lines have no "Name:"; a colon inside one (a new subject) is no sender.
-            found = Classified(f"{name}: {text}" if name else text, Kind.SYSTEM)
+            text, kind, media, edited, unsent = f"{name}: {text}" if name else text, SYSTEM, None, False, False
+        elif needs_classifying(text):
+            text, kind, media, edited, unsent = classify(text)
         else:
-            found = classify(text) if needs_classifying(text) else Classified(text)
-        if found.kind is Kind.SYSTEM:
+            kind, media, edited, unsent = TEXT, None, False, False
+        if kind is SYSTEM:
             if name:
                 self.system_senders.add(name)
-            self.group_event = self.group_event or GROUP_EVENT.search(found.text) is not None
-            return ParsedMessage(self.key, None, stamp, found.text.strip(MARKS), Kind.SYSTEM)
+            self.group_event = self.group_event or GROUP_EVENT.search(text) is not None
+            return ParsedMessage(self.key, None, stamp, text.strip(MARKS), SYSTEM)
         sender = self.senders.get(name)
         if sender is None:
             sender = self.senders[name] = name.strip(MARKS + " ")
-        return ParsedMessage(self.key, sender, stamp, found.text, found.kind, found.media, None, None,
-                             found.edited, found.unsent)
+        return ParsedMessage(self.key, sender, stamp, text, kind, media, None, None, edited, unsent)
 
 
 @register

@@ -3,7 +3,8 @@
 The start of each message (the header) comes in a few layouts: Android `8/21/21, 11:06 PM - Name: text`,
 iOS `[14/10/2021, 3:34:09 PM] Name: text`, and locales that put the time first (`21:41, 14/10/2021 - `).
 Dates use `/`, `.` or `-`; times `:` or `.`, 12 or 24 hours, `PM`, `p. m.`, `nachm.`. One file uses one
-layout, so it is sniffed once and a single precompiled regex reads every line.
+layout, so it is sniffed once from the first lines; its literal pieces (the `Shape`: `[`, `, `, ` - `)
+then let one precompiled regex split whole blocks of text into messages.
 
 Whether `03/04/21` is the 3rd of April or March 4th is decided from the whole file: a first field above
 12 anywhere proves day-first, otherwise a second field above 12 proves month-first, otherwise the
@@ -65,8 +66,6 @@ LAYOUTS = (
 )
 EXPECTED_LINE = " or ".join(f"'{layout.example}'" for layout in LAYOUTS[:2])
 _HEADERS = {layout.name: layout.header() for layout in LAYOUTS}
-_DATE = re.compile(_date(_DATE_FIELDS))
-_TIME_OF_DAY = re.compile(_TIME)
 _DATE_PARTS = re.compile(r"(\d{1,4})[./-] ?(\d{1,2})[./-] ?(\d{1,4})")
 _TIME_PARTS = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*(.*)")
 
@@ -114,8 +113,7 @@ class Shape:
     def splitter(self) -> re.Pattern[str]:
         """Matches each line break that a header follows: splitting a block on it yields whole messages."""
         parts = (_date(_DATE_FIELDS), _TIME) if self.date_first else (_TIME, _date(_DATE_FIELDS))
-        literal = map(re.escape, (self.opener, self.separator, self.closer))
-        opener, separator, closer = literal
+        opener, separator, closer = map(re.escape, (self.opener, self.separator, self.closer))
         return re.compile(f"\n(?={_MARK}{opener}{parts[0]}{separator}{parts[1]}{closer})")
 
 
@@ -142,14 +140,6 @@ def infer_date_order(blocks: Iterable[str], layout: Layout, fallback: DateOrder)
     if seen_month_first or month_first.search(carry):
         return "mdy"
     return fallback
-
-
-def is_date(text: str) -> bool:
-    return _DATE.fullmatch(text) is not None
-
-
-def is_time(text: str) -> bool:
-    return _TIME_OF_DAY.fullmatch(text) is not None
 
 
 def parse_date(text: str, order: DateOrder) -> datetime:

@@ -9,7 +9,6 @@ flags, so ordinary messages never pay for these lookups.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from assistant.corpus.models import Kind
 
@@ -90,42 +89,40 @@ GROUP_EVENT = re.compile(_GROUP_EVENTS)
 SYSTEM_EVENT = re.compile(f"{_GROUP_EVENTS}|{_OTHER_EVENTS}")
 
 
+# Enum members read as module globals: `Kind.MEDIA` is several times slower to look up in Python 3.11,
+# and these are read for every special message.
+TEXT, MEDIA, SYSTEM = Kind.TEXT, Kind.MEDIA, Kind.SYSTEM
+Classified = tuple[str, Kind, str | None, bool, bool]  # text, kind, media, edited, unsent
+
+
 def _table() -> dict[str, tuple[Kind, str | None, bool]]:
     """Exact placeholder text -> (kind, media, unsent), with and without a final full stop."""
     table: dict[str, tuple[Kind, str | None, bool]] = {}
     for media, phrases in _OMITTED.items():
         for phrase in phrases:
-            table[phrase] = (Kind.MEDIA, media, False)
+            table[phrase] = (MEDIA, media, False)
     for phrase in _DELETED:
-        table[phrase] = (Kind.TEXT, None, True)
+        table[phrase] = (TEXT, None, True)
     return table | {f"{text}.": value for text, value in table.items() if not text.endswith((".", ">"))}
 
 
-PLACEHOLDERS = _table()
+_PLACEHOLDERS = _table()
 # Cheap gates checked on every message before any regex: what a special text can start or end with.
 # Multi-line texts are always classified (a caption may follow an attachment line, a poll its question).
-STARTS = (*MARKS, "<", "location", "Location", "ubicación", "Ubicación", "Standort", "localização",
+_STARTS = (*MARKS, "<", "location", "Location", "ubicación", "Ubicación", "Standort", "localização",
            "Localização", "position", "Position", "POLL", "ENCUESTA", "UMFRAGE", "ENQUETE", "SONDAGE")
-FIRST_CHARS = frozenset(start[0] for start in STARTS)
-ENDS = (">", "attached)", "adjunto)", "angehängt)", "anexado)", "joint)")
-LAST_CHARS = frozenset(end[-1] for end in ENDS)
-
-
-class Classified(NamedTuple):  # a tuple: built for every special message, and cheap to build
-    text: str
-    kind: Kind = Kind.TEXT
-    media: str | None = None
-    edited: bool = False
-    unsent: bool = False
+_FIRST_CHARS = frozenset(start[0] for start in _STARTS)
+_ENDS = (">", "attached)", "adjunto)", "angehängt)", "anexado)", "joint)")
+_LAST_CHARS = frozenset(end[-1] for end in _ENDS)
 
 
 def needs_classifying(text: str) -> bool:
     """False for the plain one-line messages that make up nearly all of a chat (so it must be cheap)."""
     return (
         "\n" in text
-        or text in PLACEHOLDERS
-        or (text[:1] in FIRST_CHARS and text.startswith(STARTS))
-        or (text[-1:] in LAST_CHARS and text.endswith(ENDS))
+        or text in _PLACEHOLDERS
+        or (text[:1] in _FIRST_CHARS and text.startswith(_STARTS))
+        or (text[-1:] in _LAST_CHARS and text.endswith(_ENDS))
     )
 
 
@@ -146,20 +143,20 @@ def classify(text: str) -> Classified:
     ios_mark = text[:1] in MARKS  # iOS marks its placeholders and its system lines alike
     first, _, rest = text.partition("\n")
     first = first.strip(MARKS)
-    if (placeholder := PLACEHOLDERS.get(first)) is not None:
+    if (placeholder := _PLACEHOLDERS.get(first)) is not None:
         kind, media, unsent = placeholder
-        return Classified("" if unsent else rest, kind, media, edited, unsent)
+        return ("" if unsent else rest), kind, media, edited, unsent
     # Each regex only runs past a `str` check that most texts fail.
-    if first.endswith(ENDS) and (attached := _ATTACHED_IOS.fullmatch(first) or _ATTACHED_ANDROID.fullmatch(first)):
-        return Classified(rest, Kind.MEDIA, media_of_file(attached.group(1)), edited)
-    if first.startswith(STARTS):
+    if first.endswith(_ENDS) and (attached := _ATTACHED_IOS.fullmatch(first) or _ATTACHED_ANDROID.fullmatch(first)):
+        return rest, MEDIA, media_of_file(attached.group(1)), edited, False
+    if first.startswith(_STARTS):
         if location := _LOCATION.fullmatch(first):
-            return Classified(location.group(1), Kind.MEDIA, "location", edited)
+            return location.group(1), MEDIA, "location", edited, False
         if _POLL.fullmatch(first):
-            return Classified(_poll_text(rest), Kind.MEDIA, "poll", edited)
+            return _poll_text(rest), MEDIA, "poll", edited, False
     if ios_mark:
-        return Classified(text.strip(MARKS), Kind.SYSTEM, None, edited)
-    return Classified(text, Kind.TEXT, None, edited)
+        return text.strip(MARKS), SYSTEM, None, edited, False
+    return text, TEXT, None, edited, False
 
 
 def _poll_text(body: str) -> str:

@@ -65,8 +65,10 @@ def write_lora(tmp_path: Path) -> Callable[..., Path]:
         rng = np.random.default_rng(5)
         for block in range(2):
             # numpy shapes are ggml's reversed: lora_a is ne (n_in, rank), lora_b is ne (rank, n_out)
-            writer.add_tensor(f"blk.{block}.attn_q.weight.lora_a", rng.normal(0, 0.01, (rank, n_in)).astype(np.float32))
-            writer.add_tensor(f"blk.{block}.attn_q.weight.lora_b", rng.normal(0, 0.01, (n_out, rank)).astype(np.float32))
+            lora_a = rng.normal(0, 0.01, (rank, n_in)).astype(np.float32)
+            lora_b = rng.normal(0, 0.01, (n_out, rank)).astype(np.float32)
+            writer.add_tensor(f"blk.{block}.attn_q.weight.lora_a", lora_a)
+            writer.add_tensor(f"blk.{block}.attn_q.weight.lora_b", lora_b)
         writer.write_header_to_file()
         writer.write_kv_data_to_file()
         writer.write_tensors_to_file()

@@ -83,16 +83,15 @@ def test_candidates_and_cancel(remote: OpenAICompatBackend):
     assert len(pieces) == 1
 
 
-def test_scores_match_the_in_process_backend(remote: OpenAICompatBackend, default_gguf: Path):
-    plausible, junk = " yes, I'll be there by eight.", " qzv plorkt ee zxq bnf vvkl 9"
-    good, bad = remote.score(PROMPT, plausible), remote.score(PROMPT, junk)
-    assert bad < good < 0
-    # The same tokens are counted on both sides: one token more or less would move a total by
+def test_scores_match_the_in_process_backend(remote: OpenAICompatBackend, backend: LlamaCppBackend):
+    # One short request: llama-cpp-python's server sorts the whole 262k vocabulary in Python for
+    # every echoed token, prompt included (seconds per request).
+    remote_score = remote.score(PROMPT, " yes, see you!")
+    assert remote_score < 0
+    # The same tokens are counted on both sides: one token more or less would move the total by
     # nats. llama.cpp's quantized matmuls round differently for different batch shapes (the server
     # scores prompt and reply in one batch), which moves a total by ~1%.
-    with LlamaCppBackend(default_gguf, n_ctx=256) as local:
-        assert local.score(PROMPT, plausible) == pytest.approx(good, rel=0.03)
-        assert local.score(PROMPT, junk) == pytest.approx(bad, rel=0.03)
+    assert backend.score(PROMPT, " yes, see you!") == pytest.approx(remote_score, rel=0.03)
 
 
 def test_a_wrong_path_on_the_server_is_a_model_error(server_url: str):

@@ -73,7 +73,9 @@ def test_android_english_12_hour_month_first():
     assert Counter(m.kind for m in messages) == {Kind.TEXT: 12, Kind.MEDIA: 3, Kind.SYSTEM: 2}
     assert Counter(m.sender for m in messages) == {"Maya Lopez": 7, "Alex Brandt": 8, None: 2}
     assert messages[1].timestamp == datetime(2022, 1, 9, 9, 14)  # naive local time, as the export writes it
-    assert messages[5].text == "ok here's the plan:\n- warm up on the orange routes\n- then the overhang\n\n- tacos after 🌮"
+    assert messages[5].text == (
+        "ok here's the plan:\n- warm up on the orange routes\n- then the overhang\n\n- tacos after 🌮"
+    )
     assert (messages[6].unsent, messages[6].text) == (True, "")  # "This message was deleted"
     assert (messages[7].edited, messages[7].text) == (True, "sounds perfect")
     assert messages[8].text == "running 10 min late - traffic on 5th: sorry!"  # " - " and ": " inside a text
@@ -93,7 +95,8 @@ def test_ios_marks_crlf_attachments_and_system_lines():
     assert (messages[3].media, messages[3].timestamp) == ("image", datetime(2021, 10, 14, 15, 35, 40))
     assert messages[5].text == "7:30 I think\nlet me check the email\nyes 7:30"
     assert messages[8].timestamp == datetime(2021, 10, 15, 9, 2, 44)  # narrow no-break space before AM
-    assert [m.media for m in messages if m.kind is Kind.MEDIA] == ["image", "image", "audio", "sticker", "location", "video"]
+    media = [m.media for m in messages if m.kind is Kind.MEDIA]
+    assert media == ["image", "image", "audio", "sticker", "location", "video"]
     assert (messages[12].sender, messages[12].text) == (None, "Missed voice call")
 
 

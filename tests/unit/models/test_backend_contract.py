@@ -30,7 +30,8 @@ def test_an_unreachable_server_says_what_to_do(data_dir: Path):
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}/v1"
     settings = load_settings(data_dir, {"model": {"backend": "openai", "openai": {"base_url": url}}})
-    with pytest.raises(ModelError, match=rf"^cannot reach the model server at {url} .*: start it or set model.openai.base_url$"):
+    expected = rf"^cannot reach the model server at {url} .*: start it or set model.openai.base_url$"
+    with pytest.raises(ModelError, match=expected):
         load_backend(settings)
 
 

@@ -42,7 +42,7 @@ def gemma_shapes(header, layers=(0, 17)) -> dict[str, tuple[int, int]]:
 def test_adapter_tensors_get_llama_cpp_names_and_fit_the_base(base, tmp_path):
     path, header = base
     pairs = lora_pairs(peft_tensors(gemma_shapes(header)), "gemma3", 18)
-    assert [p.target for p in pairs][:3] == ["blk.0.attn_output.weight", "blk.0.attn_q.weight", "blk.0.ffn_down.weight"]
+    assert [p.target for p in pairs][:3] == ["blk.0.ffn_down.weight", "blk.0.attn_output.weight", "blk.0.attn_q.weight"]
     out = tmp_path / "lora.gguf"
     write_lora_gguf(pairs, "gemma3", 8.0, out, {"predraft.base.sha256": "abc"})
     lora = read_header(out)
@@ -62,8 +62,8 @@ def test_an_adapter_for_other_shapes_is_refused(base, tmp_path):
 
 
 def test_unknown_modules_and_rslora():
-    with pytest.raises(ExportError, match="'lm_head'"):
-        lora_pairs(peft_tensors({"lm_head": (8, 8)}), "gemma3", 18)
+    with pytest.raises(ExportError, match="'model.vision_tower.proj'"):
+        lora_pairs(peft_tensors({"model.vision_tower.proj": (8, 8)}), "gemma3", 18)
     assert peft_scale_alpha({"lora_alpha": 16, "r": 8}) == 16
     assert peft_scale_alpha({"lora_alpha": 16, "r": 4, "use_rslora": True}) == 32  # alpha/sqrt(r) == alpha'/r
 

@@ -1,0 +1,5 @@
+"""The terminal UI: `predraft review` (drafts, evidence, the predicted chain) and `predraft chat`.
+
+`app.py` builds both apps for the CLI and the tests alike; `models/` holds the state they show as
+plain data (no Textual there); `screens/` and `widgets/` are one class per file, CSS beside it.
+"""

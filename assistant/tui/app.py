@@ -1,0 +1,106 @@
+"""The app factories: `review_app` and `chat_app` build what `predraft review` / `predraft chat` run and
+what the Pilot and snapshot tests drive, so both see the same app.
+
+The clock and the display timezone are parameters: tests pin them, so relative ages ("3d") and
+"Today" separators render the same on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from textual.app import App
+from textual.screen import Screen
+
+from assistant.config import Settings
+from assistant.models.base import Backend
+from assistant.retrieval.index import ExchangeIndex
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class UIContext:
+    settings: Settings
+    clock: Clock
+    tz: tzinfo
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.tz).date()
+
+
+def display_timezone(settings: Settings) -> tzinfo:
+    """Times show in the zone the exports were read in (ingest.timezone), unless a message states its own."""
+    name = settings.ingest.timezone
+    return (datetime.now().astimezone().tzinfo or UTC) if name == "local" else ZoneInfo(name)
+
+
+def _context(settings: Settings, clock: Clock | None, tz: tzinfo | None) -> UIContext:
+    return UIContext(settings, clock or (lambda: datetime.now(UTC)), tz or display_timezone(settings))
+
+
+class PredraftApp(App[None]):
+    CSS_PATH = "predraft.tcss"
+    TITLE = "predraft"
+    # Below 110 columns the thread list folds away (the search and `n` still reach every thread).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+
+    def __init__(self, make_screen: Callable[[], Screen], sub_title: str):
+        super().__init__()
+        self._make_screen = make_screen
+        self.sub_title = sub_title
+
+    def get_default_screen(self) -> Screen:
+        return self._make_screen()
+
+
+def review_app(
+    settings: Settings,
+    *,
+    open_ref: str | None = None,
+    depth: int | None = None,
+    as_of: date | None = None,
+    backend: Backend | None = None,
+    index: ExchangeIndex | None = None,
+    clock: Clock | None = None,
+    tz: tzinfo | None = None,
+) -> PredraftApp:
+    """The review app. `open_ref`: a thread (id or title) or a chain id to open first."""
+    from assistant.tui.screens.review import ReviewOptions, ReviewScreen
+    from graphs.predraft.api import DraftChain
+
+    ctx = _context(settings, clock, tz)
+    options = ReviewOptions(open_ref=open_ref, depth=depth or settings.draft.depth, as_of=as_of)
+
+    def make_screen() -> Screen:
+        return ReviewScreen(ctx, DraftChain(settings, backend=backend, index=index), options)
+
+    sub_title = "review" + (f" · as of {as_of}" if as_of else "")
+    return PredraftApp(make_screen, sub_title)
+
+
+def chat_app(
+    settings: Settings,
+    *,
+    contact: str = "Friend",
+    platform: str = "whatsapp",
+    as_of: date | None = None,
+    use_lora: bool | None = None,
+    backends: dict[str, Backend] | None = None,
+    clock: Clock | None = None,
+    tz: tzinfo | None = None,
+) -> PredraftApp:
+    """The chat app. `backends` ({"base": ..., "lora": ...}) replaces loading the models (tests)."""
+    from assistant.tui.models.chat import ChatSession
+    from assistant.tui.screens.chat import ChatScreen
+
+    ctx = _context(settings, clock, tz)
+    session = ChatSession(contact=contact, platform=platform, as_of=as_of)
+
+    def make_screen() -> Screen:
+        return ChatScreen(ctx, session, use_lora=use_lora, backends=backends)
+
+    return PredraftApp(make_screen, "chat" + (f" · as of {as_of}" if as_of else ""))

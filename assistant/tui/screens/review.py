@@ -1,0 +1,465 @@
+"""The review screen: threads | transcript | drafts, the predicted chain and the evidence behind them.
+
+Every model call runs in a thread worker (one at a time per screen; a new one cancels the last),
+streams its tokens to the widgets through `call_from_thread` and posts progress messages, so the
+UI never waits on the model. predraft sends nothing itself: an accepted or edited draft is copied
+to the clipboard and recorded as a decision by the chain.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input
+from textual.worker import get_current_worker
+
+from assistant.corpus.store import Corpus
+from assistant.errors import PredraftError
+from assistant.tui.app import UIContext
+from assistant.tui.commands import ScreenCommands, ThreadCommands
+from assistant.tui.models.autosave import EditAutosave, write_atomic
+from assistant.tui.models.jobs import JobTracker
+from assistant.tui.models.review import chain_lines, cycle, is_open
+from assistant.tui.models.threads import ThreadItem, load_threads, next_pending, with_pending
+from assistant.tui.models.transcript import transcript_items
+from assistant.tui.screens.edit import EditScreen
+from assistant.tui.screens.help import HelpScreen
+from assistant.tui.widgets.chain_panel import ChainPanel
+from assistant.tui.widgets.drafts_panel import DraftsPanel
+from assistant.tui.widgets.evidence_panel import EvidencePanel
+from assistant.tui.widgets.thread_list import ThreadList
+from assistant.tui.widgets.transcript import Transcript
+from graphs.predraft.api import ChainView, DraftChain, OnToken
+
+log = logging.getLogger(__name__)
+
+CLIPBOARD_FILE = "last-draft.txt"  # the copy fallback, for terminals without OSC 52
+CHAIN_HINT = ("Once you accept a draft (a), or go deeper without sending (g), the other side's next "
+              "message is predicted here, with your reply pre-drafted for it.")
+
+
+@dataclass(frozen=True)
+class ReviewOptions:
+    open_ref: str | None = None  # thread id/title, or a chain id
+    depth: int = 2
+    as_of: date | None = None
+
+
+@dataclass(frozen=True)
+class ChainJob:
+    """A call into the chain that may generate: run in a worker, its view shown when it returns."""
+
+    label: str  # what the drafts pane says while it runs
+    run: Callable[[DraftChain, OnToken, threading.Event], ChainView]
+    done: str | None = None  # said once it finished
+
+
+class ReviewScreen(Screen[None]):
+    AUTO_FOCUS = "#drafts"  # the single-key actions work at once; `/` moves to the search box
+    COMMANDS = {ScreenCommands, ThreadCommands}
+    BINDINGS = [
+        Binding("a", "accept", "Accept"),
+        Binding("e", "edit", "Edit"),
+        Binding("r", "regenerate", "Regenerate"),
+        Binding("x", "reject", "Reject"),
+        Binding("c", "cycle", "Next draft"),
+        Binding("n", "next_pending", "Next pending"),
+        Binding("g", "deeper", "Go deeper"),
+        Binding("y", "copy", "Copy"),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("slash", "search", "Search"),
+        Binding("f1,question_mark", "help", "Help"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+    ABOUT = ("predraft never sends a message. Accept (a) or save an edit (Ctrl+S in the editor) copies the "
+             "reply to the clipboard and records your decision for the next training set; paste it into "
+             "your chat app yourself. Edits are saved as you type and come back after a crash.")
+
+    @dataclass
+    class Progress(Message):
+        """Posted by the generation worker as tokens arrive."""
+
+        text: str
+
+    def __init__(self, ctx: UIContext, chain: DraftChain, options: ReviewOptions):
+        super().__init__()
+        self.ctx = ctx
+        self.chain = chain
+        self.options = options
+        self.corpus = Corpus(ctx.settings.corpus_path)  # the UI's own connection; workers use the chain's
+        self.autosave = EditAutosave(ctx.settings.data_dir)
+        self.items: list[ThreadItem] = []
+        self.thread_id: int | None = None
+        self.view: ChainView | None = None
+        self.selected = 0
+        self.generating = False
+        self._cancel: threading.Event | None = None
+        self.jobs = JobTracker(self._close)
+
+    # ---- layout and start --------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="main"):
+            yield ThreadList(self.ctx.clock, id="threads")
+            yield Transcript(id="transcript")
+            with Vertical(id="side"):
+                yield DraftsPanel(id="drafts")
+                yield ChainPanel(id="chain")
+                yield EvidencePanel(id="evidence")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.items = with_pending(load_threads(self.corpus), self._pending_threads())
+        self.query_one(ThreadList).set_threads(self.items)
+        if self._restore_edit():
+            return
+        thread_id, chain_id = self._initial()
+        if thread_id is None:
+            self.query_one(DraftsPanel).note("The corpus is empty: run `predraft ingest PATH` first.")
+            return
+        self.open_thread(thread_id, chain_id)
+
+    def on_unmount(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+        self.jobs.shutdown()
+
+    def _close(self) -> None:
+        self.chain.close()
+        self.corpus.close()
+
+    def _pending_threads(self) -> set[int]:
+        pending = set()
+        for item in load_threads(self.corpus):
+            chain_id = self.chain.latest_chain(item.id)
+            if chain_id is not None and is_open(self.chain.view(chain_id)):
+                pending.add(item.id)
+        return pending
+
+    def _initial(self) -> tuple[int | None, str | None]:
+        ref = self.options.open_ref
+        if ref is not None:
+            if self.chain.ledger.has_chain(ref):
+                return self.chain.view(ref).thread_id, ref
+            return self.corpus.thread(ref).id, None
+        first = next((i for i in self.items if i.pending), None) or next(
+            (i for i in self.items if not i.excluded), None)
+        return (first.id if first else None), None
+
+    def _restore_edit(self) -> bool:
+        """Reopen the newest edit that was in progress when the app last stopped."""
+        for saved in self.autosave.pending():
+            view = self.chain.view(saved.chain_id) if self.chain.ledger.has_chain(saved.chain_id) else None
+            if view is None or not is_open(view) or view.step != saved.step:
+                self.autosave.discard(saved.chain_id, saved.step)  # the chain moved on: nothing to restore
+                continue
+            self.open_thread(view.thread_id, view.chain_id)
+            self.selected = saved.chosen_index or 0
+            self.query_one(DraftsPanel).select(self.selected)
+            self._open_editor(saved.text)
+            self.notify(f"Restored your unsaved edit from {saved.saved_at[:16].replace('T', ' ')} UTC.",
+                        title="Edit restored")
+            return True
+        return False
+
+    # ---- threads -----------------------------------------------------------------------------
+
+    def thread_items(self) -> list[ThreadItem]:
+        return self.items
+
+    def _item(self, thread_id: int | None) -> ThreadItem | None:
+        return next((i for i in self.items if i.id == thread_id), None)
+
+    def open_thread(self, thread_id: int, chain_id: str | None = None) -> None:
+        """Show a thread, its open chain if it has one, and draft if someone waits for an answer."""
+        if self._cancel is not None:
+            self._cancel.set()
+        item = self._item(thread_id)
+        thread = self.corpus.thread(thread_id)
+        self.thread_id, self.view, self.selected = thread_id, None, 0
+        messages = self.corpus.messages(thread_id)
+        self.query_one(Transcript).show(
+            f"{thread.title} · {len(messages)} messages", transcript_items(messages, self.ctx.tz, self.ctx.today()))
+        self.query_one(ThreadList).mark_current(thread_id)
+        self.sub_title = thread.title
+        drafts, chain, evidence = self.query_one(DraftsPanel), self.query_one(ChainPanel), self.query_one(EvidencePanel)
+        chain.show([], CHAIN_HINT)
+        evidence.show([])
+        if item is not None and item.excluded:
+            drafts.note("Someone in this thread did not consent to being part of predraft, so no replies are "
+                        "drafted here (`predraft consent list`).")
+            self.refresh_bindings()
+            return
+        chain_id = chain_id or self.chain.latest_chain(thread_id)
+        view = self.chain.view(chain_id) if chain_id else None
+        if view is not None and (is_open(view) or view.status == "stalled"):
+            self._show(view)
+        elif item is not None and not item.last_is_me:
+            self.start_chain()
+        else:
+            drafts.note("You wrote last, so nothing waits for an answer. r drafts another message anyway.")
+        self.refresh_bindings()
+
+    @on(ThreadList.Selected)
+    def _thread_selected(self, event: ThreadList.Selected) -> None:
+        self.remove_class("-threads-open")
+        if event.thread_id != self.thread_id:
+            self.open_thread(event.thread_id)
+
+    def _set_pending(self, thread_id: int, pending: bool) -> None:
+        self.items = [i if i.id != thread_id else with_pending([i], {thread_id} if pending else set())[0]
+                      for i in self.items]
+        self.query_one(ThreadList).set_threads(self.items)
+
+    # ---- showing a chain ---------------------------------------------------------------------
+
+    def _show(self, view: ChainView) -> None:
+        self.view = view
+        self.selected = min(self.selected, max(len(view.candidates) - 1, 0))
+        drafts = self.query_one(DraftsPanel)
+        threshold = self.ctx.settings.draft.confidence_threshold
+        if view.status == "stalled":
+            drafts.note("Drafting was interrupted before it finished. r finishes it.")
+        elif view.status == "done":
+            drafts.note("This chain is finished. r starts a new one for the thread.", title="Drafts · chain finished")
+        else:
+            drafts.show(view, self.selected, threshold)
+        self.query_one(ChainPanel).show(chain_lines(view), CHAIN_HINT)
+        self.query_one(EvidencePanel).show(view.evidence)
+        self._set_pending(view.thread_id, is_open(view))
+        self.refresh_bindings()
+
+    def _selected_text(self) -> str | None:
+        if self.view is None or not self.view.candidates:
+            return None
+        return self.view.candidates[self.selected].text
+
+    # ---- the generation worker ---------------------------------------------------------------
+
+    def start_job(self, job: ChainJob) -> None:
+        if self._cancel is not None:
+            self._cancel.set()  # the previous job stops at its next token
+        self._cancel = threading.Event()
+        self.generating = True
+        self.query_one(DraftsPanel).begin(job.label, self.ctx.settings.draft.candidates)
+        self.query_one(ChainPanel).predicting = ""
+        self.refresh_bindings()
+        self.run_job(job, self._cancel)
+
+    def start_chain(self) -> None:
+        thread_id, depth, as_of = self.thread_id, self.options.depth, self.options.as_of
+        self.start_job(ChainJob(
+            "drafting",
+            lambda chain, on_token, cancel: chain.start(thread_id, depth=depth, as_of=as_of, on_token=on_token,
+                                                        cancel=cancel),
+        ))
+
+    @work(thread=True, exclusive=True, group="chain", exit_on_error=False)
+    def run_job(self, job: ChainJob, cancel: threading.Event) -> None:
+        worker = get_current_worker()
+        tokens: dict[int, int] = {}
+        other = self._item(self.thread_id).title if self._item(self.thread_id) else "them"
+        candidates = self.ctx.settings.draft.candidates
+
+        def on_token(index: int, piece: str) -> None:
+            if worker.is_cancelled:
+                cancel.set()
+                return
+            tokens[index] = tokens.get(index, 0) + 1
+            self._from_thread(self._piece, index, piece)
+            what = (f"predicting {other}'s next message" if index < 0
+                    else f"drafting candidate {index + 1}/{candidates}")
+            self.post_message(self.Progress(f"{what} · {tokens[index]} tokens"))
+
+        self.jobs.started()
+        try:
+            view = job.run(self.chain, on_token, cancel)
+        except PredraftError as exc:
+            self._from_thread(self._failed, str(exc))
+            return
+        except Exception as exc:  # a crash of the model or the graph must not take the UI down
+            log.exception("generation failed")
+            self._from_thread(self._failed, f"unexpected error: {exc!r}")
+            return
+        finally:
+            self.jobs.ended()
+        if not worker.is_cancelled:
+            self._from_thread(self._finished, job, view, cancel.is_set())
+
+    def _from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
+        if self.jobs.closing:
+            return
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:  # the app stopped meanwhile
+            pass
+
+    def _piece(self, index: int, piece: str) -> None:
+        if index < 0:
+            item = self._item(self.thread_id)
+            self.query_one(ChainPanel).add_piece(item.title if item else "them", piece)
+        else:
+            self.query_one(DraftsPanel).add_piece(index, piece)
+
+    @on(Progress)
+    def _progress(self, event: Progress) -> None:
+        if self.generating:
+            self.query_one(DraftsPanel).progress(event.text)
+
+    def _finished(self, job: ChainJob, view: ChainView, cancelled: bool) -> None:
+        self.generating = False
+        self.selected = 0
+        if view.thread_id == self.thread_id:
+            self._show(view)
+        if cancelled:
+            self.notify("Cancelled: what was drafted so far is shown. r drafts again.", title="Generation cancelled")
+        elif job.done:
+            self.notify(job.done)
+
+    def _failed(self, message: str) -> None:
+        self.generating = False
+        self.query_one(DraftsPanel).note(f"Drafting failed: {message}", title="Drafts · error")
+        self.notify(message, title="Drafting failed", severity="error", timeout=10)
+        self.refresh_bindings()
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        has_drafts = bool(self.view and self.view.candidates)
+        if action in ("accept", "cycle", "copy", "deeper"):
+            return None if self.generating or not is_open(self.view) or not has_drafts else True
+        if action in ("edit", "reject"):
+            return None if self.generating or not is_open(self.view) else True
+        if action == "regenerate":
+            item = self._item(self.thread_id)
+            return None if self.generating or item is None or item.excluded else True
+        return True
+
+    def _copy(self, text: str) -> str:
+        """Copy to the clipboard (OSC 52) and to a file, for terminals that ignore OSC 52."""
+        self.app.copy_to_clipboard(text)
+        path = write_atomic(self.ctx.settings.data_dir / CLIPBOARD_FILE, text + "\n")
+        return f"Copied to the clipboard (also in {path})."
+
+    def action_accept(self) -> None:
+        view, index, text = self.view, self.selected, self._selected_text()
+        if view is None or text is None:
+            return
+        copied = self._copy(text)
+        self.autosave.discard(view.chain_id, view.step)
+        self.start_job(ChainJob(
+            "recorded · pre-drafting the next reply" if view.step + 1 < view.depth else "recording",
+            lambda chain, on_token, cancel: chain.resume(view.chain_id, "accept", chosen_index=index,
+                                                         on_token=on_token, cancel=cancel),
+            done=f"Accepted #{index + 1}. {copied} predraft sends nothing: paste it in your chat app.",
+        ))
+
+    def action_edit(self) -> None:
+        view = self.view
+        if view is None or not is_open(view):
+            return
+        saved = self.autosave.load(view.chain_id, view.step)
+        self._open_editor(saved.text if saved else (self._selected_text() or ""))
+
+    def _open_editor(self, text: str) -> None:
+        view, index = self.view, self.selected if self.view and self.view.candidates else None
+        assert view is not None
+
+        def autosave(current: str) -> None:
+            self.autosave.save(view.chain_id, view.step, view.thread_id, current, index)
+
+        def edited(result: str | None) -> None:
+            if result is None:
+                if self.autosave.load(view.chain_id, view.step):
+                    self.notify("Your edit is kept as a draft: e reopens it.")
+                return
+            copied = self._copy(result)
+            self.start_job(ChainJob(
+                "edit recorded · pre-drafting the next reply" if view.step + 1 < view.depth else "recording the edit",
+                lambda chain, on_token, cancel: chain.resume(view.chain_id, "edit", text=result, chosen_index=index,
+                                                             on_token=on_token, cancel=cancel),
+                done=f"Edit saved. {copied}",
+            ))
+            self.autosave.discard(view.chain_id, view.step)
+
+        self.app.push_screen(EditScreen(text, f"Edit the reply · step {view.step + 1}", autosave), edited)
+
+    def action_regenerate(self) -> None:
+        view = self.view
+        if view is None or not (is_open(view) or view.status == "stalled"):
+            self.start_chain()
+            return
+        self.autosave.discard(view.chain_id, view.step)
+        self.start_job(ChainJob(
+            "drafting again",
+            lambda chain, on_token, cancel: chain.resume(view.chain_id, "regenerate", on_token=on_token, cancel=cancel),
+        ))
+
+    def action_reject(self) -> None:
+        view = self.view
+        if view is None or not is_open(view):
+            return
+        self.autosave.discard(view.chain_id, view.step)
+        self.start_job(ChainJob(
+            "recording the rejection",
+            lambda chain, on_token, cancel: chain.resume(view.chain_id, "reject", on_token=on_token, cancel=cancel),
+            done="Rejected: recorded, so the next training set learns what not to suggest.",
+        ))
+
+    def action_cycle(self) -> None:
+        if self.view and self.view.candidates:
+            self.selected = cycle(self.selected, len(self.view.candidates))
+            self.query_one(DraftsPanel).select(self.selected)
+
+    def action_next_pending(self) -> None:
+        item = next_pending(self.items, self.thread_id)
+        if item is None:
+            self.notify("No other thread has drafts waiting.")
+            return
+        self.open_thread(item.id)
+
+    def action_deeper(self) -> None:
+        view, index = self.view, self.selected
+        if view is None or not view.candidates:
+            return
+        if view.step + 1 >= view.depth:
+            self.notify(f"This chain ends at depth {view.depth}: `predraft review --depth {view.depth + 1}` "
+                        "drafts further ahead in new chains.")
+            return
+        self.start_job(ChainJob(
+            f"assuming you send #{index + 1} · predicting the answer",
+            lambda chain, on_token, cancel: chain.resume(view.chain_id, "accept", chosen_index=index, reviewed=False,
+                                                         on_token=on_token, cancel=cancel),
+        ))
+
+    def action_copy(self) -> None:
+        text = self._selected_text()
+        if text is not None:
+            self.notify(self._copy(text))
+
+    def action_cancel(self) -> None:
+        if self.generating and self._cancel is not None:
+            self._cancel.set()
+            self.query_one(DraftsPanel).progress("cancelling…")
+        elif isinstance(self.focused, Input):
+            self.remove_class("-threads-open")
+            self.query_one(DraftsPanel).focus()
+
+    def action_search(self) -> None:
+        self.add_class("-threads-open")  # on a narrow terminal the list is folded away until asked for
+        self.query_one(ThreadList).focus_search()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen("Review keys", self.BINDINGS, self.ABOUT))

@@ -1,0 +1,51 @@
+"""One drafted reply: its text (streaming while generated) and, once ranked, its score."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from graphs.predraft.api import Candidate
+
+BAR_WIDTH = 8
+
+
+def score_bar(score: float, width: int = BAR_WIDTH) -> str:
+    filled = round(max(0.0, min(1.0, score)) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+class CandidateCard(Static):
+    DEFAULT_CSS = """
+    CandidateCard {
+        width: 1fr;
+        padding: 0 1;
+        margin-bottom: 1;
+        border-left: blank;
+        &.-selected { border-left: thick $accent; background: $boost; }
+        &.-streaming { color: $text-muted; }
+        &.-below-gate { color: $text-muted; }
+    }
+    """
+
+    def __init__(self, index: int):
+        super().__init__(markup=False)
+        self.index = index
+        self.streamed = ""
+        self.add_class("-streaming")
+        self.update(self._header("drafting…"))
+
+    def _header(self, detail: str) -> Content:
+        return Content.assemble((f"#{self.index + 1}", "bold"), "  ", (detail, "$text-muted"))
+
+    def add_piece(self, piece: str) -> None:
+        self.streamed += piece
+        self.update(Content.assemble(self._header("drafting…"), "\n", self.streamed.strip()))
+
+    def show(self, candidate: Candidate) -> None:
+        self.remove_class("-streaming")
+        # score = the ranking key (and, for #1, the confidence); style = closeness to your past replies;
+        # lp = the model's mean log-probability per token.
+        detail = (f"{score_bar(candidate.score)} {candidate.score:.2f} · style {candidate.similarity:.2f}"
+                  f" · lp {candidate.logprob:.2f}")
+        self.update(Content.assemble(self._header(detail), "\n", (candidate.text, "bold")))

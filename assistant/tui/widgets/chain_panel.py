@@ -1,0 +1,53 @@
+"""The predicted chain: what you sent, the other side's next message as predicted, your pre-drafted reply."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.content import Content
+from textual.widgets import Static
+
+from assistant.tui.models.review import ChainLine
+
+LABELS = {"sent": "you sent", "predicted": "predicted", "incoming": "arrived", "predraft": "pre-draft"}
+STYLES = {"sent": "$success", "predicted": "italic $secondary", "incoming": "$secondary", "predraft": "bold $accent"}
+
+
+def chain_content(lines: Sequence[ChainLine]) -> Content:
+    parts: list[Content | str | tuple[str, str]] = []
+    for line in lines:
+        if parts:
+            parts.append("\n")
+        speaker = "you" if line.role in ("sent", "predraft") else line.speaker
+        parts += [(f"{speaker} ({LABELS[line.role]}): ", f"bold {STYLES[line.role]}"), (line.text, STYLES[line.role])]
+    return Content.assemble(*parts)
+
+
+class ChainPanel(Static):
+    DEFAULT_CSS = """
+    ChainPanel {
+        height: auto;
+        max-height: 10;
+        border: round $panel;
+        border-title-color: $text-muted;
+        padding: 0 1;
+        &.-hint { color: $text-muted; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None):
+        super().__init__(markup=False, id=id)
+        self.border_title = "Predicted chain"
+        self.predicting = ""
+
+    def show(self, lines: Sequence[ChainLine], hint: str) -> None:
+        self.predicting = ""
+        self.set_class(not lines, "-hint")
+        self.update(chain_content(lines) if lines else hint)
+
+    def add_piece(self, speaker: str, piece: str) -> None:
+        """A token of the other side's predicted message, as it streams in."""
+        self.predicting += piece
+        self.set_class(False, "-hint")
+        self.update(Content.assemble((f"{speaker} (predicting…): ", "bold italic $secondary"),
+                                     (self.predicting.strip(), "italic $secondary")))
