@@ -170,7 +170,7 @@ def bench_index(n: int, queries: int, data_dir: Path) -> dict:
         vectors = ClusteredVectors(load_embedder())
         index = ExchangeIndex(settings, embedder=vectors)
         policy = PrivacyPolicy.from_settings(settings)
-        report, wall, cpu = timed(lambda: index.update(corpus, policy))
+        report, add_wall, add_cpu = timed(lambda: index.update(corpus, policy))
         _, noop_s, _ = timed(lambda: ExchangeIndex(settings, embedder=vectors).update(corpus, policy))
         thread_ids = [t.id for t in corpus.threads()]
 
@@ -206,8 +206,8 @@ def bench_index(n: int, queries: int, data_dir: Path) -> dict:
                                                                where=chroma_where(before, exclude),
                                                                include=["metadatas"])),
         ):
-            result, wall, _ = timed(call)
-            runs[name].append(wall)
+            result, seconds, _ = timed(call)
+            runs[name].append(seconds)
             if name == "chroma_where_filtered":
                 exact = truth.top(q, before, exclude, k)
                 recall.append(len(set(result["ids"][0]) & exact) / len(exact) if exact else 1.0)
@@ -218,7 +218,7 @@ def bench_index(n: int, queries: int, data_dir: Path) -> dict:
     end_to_end = [timed(lambda: real.search(t, before=cases[0][1], exclude_thread=cases[0][2]))[1] for t in text_queries]
     return {
         "exchanges": report.total, "corpus_build_s": round(build_s, 1),
-        "add": {**rate(report.added, wall, cpu), "what": "ExchangeIndex.update: read + redact corpus, Chroma upsert, "
+        "add": {**rate(report.added, add_wall, add_cpu), "what": "ExchangeIndex.update: read + redact corpus, Chroma upsert, "
                 "cache write (vectors from the stand-in embedder)"},
         "noop_update_s": round(noop_s, 2), "open_cache_and_first_query_s": round(open_s, 3),
         "query": {name: percentiles(samples) for name, samples in runs.items()},

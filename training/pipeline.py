@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import Settings
+from training import check_config
 from training.axolotl import Metrics, Progress, Run, TrainError, find_run, new_run_name, prepare_run, run_axolotl
 from training.base_model import base_gguf, ensure_base, gguf_sha256
 from training.dataset import dataset_dir
 from training.export import Export, activate, check_export, export_run
 from training.profiles import PROFILES, Profile
-from training.venv import ensure_venv
+from training.venv import ensure_venv, find_venv, is_ready, run_script
 
 OnLine = Callable[[str], None]
 
@@ -39,6 +41,7 @@ class TrainOutcome:
     run: Run
     metrics: dict | None  # None when only the config was written
     resumed: bool
+    validated: dict | None = None  # --config-only: key settings after Axolotl's validation
 
 
 def setup(settings: Settings, on_line: OnLine) -> Path:
@@ -70,10 +73,20 @@ def train(settings: Settings, req: TrainRequest, on_line: OnLine,
             max_steps=req.steps, save_steps=req.save_steps, wandb=req.wandb,
         )
     if req.config_only:
-        return TrainOutcome(run, None, resumed)
+        return TrainOutcome(run, None, resumed, validate(run, profile, settings, on_line))
     metrics = run_axolotl(run, setup(settings, on_line), on_event, wandb=req.wandb,
                           omp_threads=settings.train.omp_threads)
     return TrainOutcome(run, metrics, resumed)
+
+
+def validate(run: Run, profile: Profile, settings: Settings, on_line: OnLine) -> dict | None:
+    """Axolotl's own validation of the run's YAML for a GPU machine; None when Axolotl is not installed here."""
+    venv = find_venv(settings.data_dir)
+    if not is_ready(venv):
+        return None
+    lines: list[str] = []
+    run_script(venv, Path(check_config.__file__), [str(run.config), "--gpus", str(profile.gpus)], lines.append)
+    return json.loads(lines[-1])
 
 
 def export(settings: Settings, run_name: str | None, merged: bool, make_active: bool) -> tuple[Export, Path | None]:

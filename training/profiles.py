@@ -18,6 +18,7 @@ class Profile:
     tokens: SpecialTokens
     on_cpu: bool  # False: needs CUDA; predraft writes the run folder for a GPU machine (--config-only)
     summary: str
+    gpus: int = 1  # GPUs the config is validated for
 
 
 PROFILES = {p.name: p for p in (
@@ -28,5 +29,5 @@ PROFILES = {p.name: p for p in (
     Profile("gpu-qlora", "qwen2.5/7b-qlora.yaml", "hub", QWEN_TOKENS, False,
             "Qwen2.5 7B Instruct, 4-bit QLoRA, sample packing, flash attention: one CUDA GPU"),
     Profile("multi-gpu", "qwen2.5/7b-lora-deepspeed.yaml", "hub", QWEN_TOKENS, False,
-            "Qwen2.5 7B Instruct, LoRA with DeepSpeed ZeRO-2 (ZeRO-3 JSON included) over several GPUs"),
+            "Qwen2.5 7B Instruct, LoRA with DeepSpeed ZeRO-2 (ZeRO-3 JSON included) over several GPUs", gpus=8),
 )}

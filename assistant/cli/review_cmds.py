@@ -118,7 +118,7 @@ def demo(
     from assistant.demo.runner import DEMO_THREAD
     from assistant.tui.app import review_app
 
-    review_app(settings, open_ref=DEMO_THREAD).run()
+    review_app(settings, open_ref=DEMO_THREAD, fresh=True).run()
 
 
 def _progress() -> Progress:

@@ -154,7 +154,9 @@ def train(
             console_err.print(f"[yellow]interrupted[/]: `predraft train --run {name}` continues from the last checkpoint")
             raise typer.Exit(130) from None
     if outcome.metrics is None:
-        console.print(f"Run folder written: {outcome.run.folder}\nOn a GPU machine with Axolotl: "
+        checked = ("Axolotl validated it: " + ", ".join(f"{k}={v}" for k, v in outcome.validated.items() if v is not None)
+                   if outcome.validated else "Axolotl is not installed here, so it was not validated.")
+        console.print(f"Run folder written: {outcome.run.folder}\n{checked}\nOn a GPU machine with Axolotl: "
                       f"cd {outcome.run.folder} && axolotl train axolotl.yaml")
         return
     evals = outcome.run.info().get("eval_losses", [])

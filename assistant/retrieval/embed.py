@@ -5,13 +5,15 @@ computed with fewer wasted tokens: chat messages are short and vary in length, s
 sorted by *token* count and batched by a token budget, which leaves almost no padding
 (sentence-transformers sorts by characters and uses a fixed batch size). Repeated texts ("ok",
 "haha") are embedded once per call and remembered in a small in-process cache.
-docs/retrieval.md has the measurements, and why fp32 torch beat int8 and ONNX here.
+docs/retrieval.md has the measurements, and why int8 (cosine too low) and ONNX Runtime (a second
+runtime for ~15%) were left out.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 
 import numpy as np
@@ -25,6 +27,10 @@ MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_SEQ_LENGTH = 256  # the model's own limit: truncating shorter would cut a context's latest message
 BATCH_TOKENS = 4096  # padded tokens per forward pass: big batches of short texts, small ones of long texts
 CACHE_SIZE = 20_000  # texts remembered (~30 MB of vectors)
+# Below this many tokens in a call (a query, a few drafts) one thread is faster: splitting tiny
+# matrices across threads costs more than it saves, and while llama.cpp generates on the same cores
+# a second torch thread spins waiting for a core (measured: 600 ms instead of 75 ms for one text).
+SINGLE_THREAD_TOKENS = 512
 
 
 def token_batches(lengths: Sequence[int], budget: int) -> Iterator[list[int]]:
@@ -38,6 +44,16 @@ def token_batches(lengths: Sequence[int], budget: int) -> Iterator[list[int]]:
         batch.append(i)
     if batch:
         yield batch
+
+
+@contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(min(n, before))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class Embedder:
@@ -78,8 +94,10 @@ class Embedder:
     def _encode(self, texts: list[str]) -> np.ndarray:
         ids = self.tokenizer(texts, truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        with torch.inference_mode():
-            for batch in token_batches([len(i) for i in ids], BATCH_TOKENS):
+        lengths = [len(i) for i in ids]
+        threads = 1 if sum(lengths) < SINGLE_THREAD_TOKENS else torch.get_num_threads()
+        with torch.inference_mode(), _torch_threads(threads):
+            for batch in token_batches(lengths, BATCH_TOKENS):
                 inputs = self.tokenizer.pad({"input_ids": [ids[i] for i in batch]}, return_tensors="pt")
                 hidden = self.model(**inputs).last_hidden_state
                 mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)

@@ -148,7 +148,7 @@ class _SearchCache:
 
 class ExchangeIndex:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
-        self.settings = settings.retrieval
+        self.config = settings.retrieval
         # The dataset's notion of a conversation: evidence never pairs a reply with last week's messages.
         self._gap = timedelta(hours=settings.dataset.conversation_gap_hours)
         self._embedder = embedder
@@ -165,7 +165,7 @@ class ExchangeIndex:
     def _open_collection(self) -> chromadb.Collection:
         # Vectors come from our own Embedder: Chroma's default function would try to download a model.
         return self._client.get_or_create_collection(
-            self.settings.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            self.config.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
 
     @property
@@ -181,7 +181,7 @@ class ExchangeIndex:
         """Forget everything indexed (for `predraft index --rebuild`)."""
         shutil.rmtree(self._cache_dir, ignore_errors=True)
         self._cache = None
-        self._client.delete_collection(self.settings.collection)
+        self._client.delete_collection(self.config.collection)
         self._collection = self._open_collection()
 
     def _loaded_cache(self) -> _SearchCache:
@@ -225,7 +225,7 @@ class ExchangeIndex:
         wanted = {
             e.id: e
             for thread, messages in usable_threads(corpus, policy)
-            for e in exchanges_from_thread(thread, messages, self.settings.context_messages, self._gap)
+            for e in exchanges_from_thread(thread, messages, self.config.context_messages, self._gap)
         }
         cache = self._loaded_cache()
         have = dict(zip(cache.ids.tolist(), cache.hashes.tolist(), strict=True))
@@ -287,7 +287,7 @@ class ExchangeIndex:
         cache = self._loaded_cache()
         if len(cache.ids) == 0:
             raise EmptyIndexError(f"the index at {self._cache_dir.parent} is empty: run `predraft index`")
-        k = k or self.settings.top_k
+        k = k or self.config.top_k
         # Rows are sorted by time, so the as-of cut is a prefix: a view, nothing copied.
         end = int(np.searchsorted(cache.ts_ms, _ms(before), "left")) if before else len(cache.ids)
         scores = cache.vectors[:end] @ np.asarray(vector, dtype=np.float32)
@@ -295,17 +295,19 @@ class ExchangeIndex:
             thread_id, since = exclude_thread
             future = (cache.thread_ids[:end] == thread_id) & (cache.ts_ms[:end] >= _ms(since))
             scores[future] = -np.inf
-        fetch = min(max(self.settings.fetch_k, k), end)
+        fetch = min(max(self.config.fetch_k, k), end)
         if fetch == 0:
             return []
         top = np.argpartition(-scores, fetch - 1)[:fetch]
         top = top[np.isfinite(scores[top])]
         top = top[np.argsort(-scores[top], kind="stable")]
         ids = cache.ids[top].tolist()
+        if not ids:  # everything before the cut is the current thread's future
+            return []
         got = self._collection.get(ids=ids, include=["metadatas"])
         by_id = dict(zip(got["ids"], got["metadatas"], strict=True))
         chosen = mmr_select(
             query_sims=scores[top], vectors=np.asarray(cache.vectors[top]), replies=[by_id[i]["reply"] for i in ids],
-            k=k, mmr_lambda=self.settings.mmr_lambda,
+            k=k, mmr_lambda=self.config.mmr_lambda,
         )
         return [Evidence(_exchange(ids[i], by_id[ids[i]]), float(scores[top[i]])) for i in chosen]

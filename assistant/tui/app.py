@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -16,8 +17,11 @@ from textual.app import App
 from textual.screen import Screen
 
 from assistant.config import Settings
-from assistant.models.base import Backend
-from assistant.retrieval.index import ExchangeIndex
+from graphs.predraft.api import DraftChain
+
+if TYPE_CHECKING:
+    from assistant.models.base import Backend
+    from assistant.retrieval.index import ExchangeIndex
 
 Clock = Callable[[], datetime]
 
@@ -61,6 +65,7 @@ def review_app(
     settings: Settings,
     *,
     open_ref: str | None = None,
+    fresh: bool = False,
     depth: int | None = None,
     as_of: date | None = None,
     backend: Backend | None = None,
@@ -68,18 +73,33 @@ def review_app(
     clock: Clock | None = None,
     tz: tzinfo | None = None,
 ) -> PredraftApp:
-    """The review app. `open_ref`: a thread (id or title) or a chain id to open first."""
+    """The review app. `open_ref`: a thread (id or title) or a chain id to open first; `fresh`: draft it anew."""
     from assistant.tui.screens.review import ReviewOptions, ReviewScreen
-    from graphs.predraft.api import DraftChain
 
     ctx = _context(settings, clock, tz)
-    options = ReviewOptions(open_ref=open_ref, depth=depth or settings.draft.depth, as_of=as_of)
+    chain = DraftChain(settings, backend=backend, index=index)
+    try:
+        thread_id, chain_id = _resolve(chain, open_ref)  # a wrong name fails here, before the UI starts
+    except BaseException:
+        chain.close()
+        raise
+    options = ReviewOptions(thread_id=thread_id, chain_id=chain_id, fresh=fresh, depth=depth or settings.draft.depth,
+                            as_of=as_of)
 
     def make_screen() -> Screen:
-        return ReviewScreen(ctx, DraftChain(settings, backend=backend, index=index), options)
+        return ReviewScreen(ctx, chain, options)
 
     sub_title = "review" + (f" · as of {as_of}" if as_of else "")
     return PredraftApp(make_screen, sub_title)
+
+
+def _resolve(chain: DraftChain, ref: str | None) -> tuple[int | None, str | None]:
+    """A chain id, or a thread id/title, to (thread id, chain id)."""
+    if ref is None:
+        return None, None
+    if chain.ledger.has_chain(ref):
+        return chain.view(ref).thread_id, ref
+    return chain.corpus.thread(ref).id, None
 
 
 def chat_app(

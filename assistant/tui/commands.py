@@ -28,7 +28,7 @@ class ScreenCommands(Provider):
             if isinstance(binding, tuple) or not binding.description:
                 continue
             key = self.app.get_key_display(binding)
-            rows.append((binding.description, binding.action, f"key: {key}"))
+            rows.append((binding.tooltip or binding.description, binding.action, f"key: {key}"))
         return rows
 
     async def discover(self) -> Hits:

@@ -51,7 +51,9 @@ CHAIN_HINT = ("Once you accept a draft (a), or go deeper without sending (g), th
 
 @dataclass(frozen=True)
 class ReviewOptions:
-    open_ref: str | None = None  # thread id/title, or a chain id
+    thread_id: int | None = None  # the thread to open first [default: the first with drafts waiting]
+    chain_id: str | None = None  # ... showing this chain of it
+    fresh: bool = False  # draft the first thread anew even if a chain waits there (the demo)
     depth: int = 2
     as_of: date | None = None
 
@@ -68,19 +70,20 @@ class ChainJob:
 class ReviewScreen(Screen[None]):
     AUTO_FOCUS = "#drafts"  # the single-key actions work at once; `/` moves to the search box
     COMMANDS = {ScreenCommands, ThreadCommands}
+    # Short descriptions fit the footer; the tooltips name the actions in the help screen and Ctrl+P.
     BINDINGS = [
-        Binding("a", "accept", "Accept"),
-        Binding("e", "edit", "Edit"),
-        Binding("r", "regenerate", "Regenerate"),
-        Binding("x", "reject", "Reject"),
-        Binding("c", "cycle", "Next draft"),
-        Binding("n", "next_pending", "Next pending"),
-        Binding("g", "deeper", "Go deeper"),
-        Binding("y", "copy", "Copy"),
-        Binding("escape", "cancel", "Cancel"),
-        Binding("slash", "search", "Search"),
-        Binding("f1,question_mark", "help", "Help"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("a", "accept", "Accept", tooltip="Accept the selected draft (copies it, records the decision)"),
+        Binding("e", "edit", "Edit", tooltip="Edit the selected draft (saved as you type)"),
+        Binding("r", "regenerate", "Regen", tooltip="Regenerate the drafts (or draft this thread)"),
+        Binding("x", "reject", "Reject", tooltip="Reject the drafts (recorded, ends the chain)"),
+        Binding("c", "cycle", "Cycle", tooltip="Select the next candidate draft"),
+        Binding("n", "next_pending", "Pending", tooltip="Go to the next thread with drafts waiting"),
+        Binding("g", "deeper", "Deeper", tooltip="Go deeper: assume the selected draft is sent, predict the answer"),
+        Binding("y", "copy", "Copy", tooltip="Copy the selected draft to the clipboard"),
+        Binding("escape", "cancel", "Cancel", tooltip="Cancel the generation in progress"),
+        Binding("slash", "search", "Search", tooltip="Search the threads"),
+        Binding("f1,question_mark", "help", "Help", tooltip="Show the keys"),
+        Binding("q", "app.quit", "Quit", tooltip="Quit (edits in progress are kept)"),
     ]
     ABOUT = ("predraft never sends a message. Accept (a) or save an edit (Ctrl+S in the editor) copies the "
              "reply to the clipboard and records your decision for the next training set; paste it into "
@@ -118,7 +121,7 @@ class ReviewScreen(Screen[None]):
                 yield DraftsPanel(id="drafts")
                 yield ChainPanel(id="chain")
                 yield EvidencePanel(id="evidence")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.items = with_pending(load_threads(self.corpus), self._pending_threads())
@@ -129,7 +132,7 @@ class ReviewScreen(Screen[None]):
         if thread_id is None:
             self.query_one(DraftsPanel).note("The corpus is empty: run `predraft ingest PATH` first.")
             return
-        self.open_thread(thread_id, chain_id)
+        self.open_thread(thread_id, chain_id, fresh=self.options.fresh and chain_id is None)
 
     def on_unmount(self) -> None:
         if self._cancel is not None:
@@ -149,11 +152,8 @@ class ReviewScreen(Screen[None]):
         return pending
 
     def _initial(self) -> tuple[int | None, str | None]:
-        ref = self.options.open_ref
-        if ref is not None:
-            if self.chain.ledger.has_chain(ref):
-                return self.chain.view(ref).thread_id, ref
-            return self.corpus.thread(ref).id, None
+        if self.options.thread_id is not None:
+            return self.options.thread_id, self.options.chain_id
         first = next((i for i in self.items if i.pending), None) or next(
             (i for i in self.items if not i.excluded), None)
         return (first.id if first else None), None
@@ -182,8 +182,8 @@ class ReviewScreen(Screen[None]):
     def _item(self, thread_id: int | None) -> ThreadItem | None:
         return next((i for i in self.items if i.id == thread_id), None)
 
-    def open_thread(self, thread_id: int, chain_id: str | None = None) -> None:
-        """Show a thread, its open chain if it has one, and draft if someone waits for an answer."""
+    def open_thread(self, thread_id: int, chain_id: str | None = None, fresh: bool = False) -> None:
+        """Show a thread, its open chain if it has one, and draft if someone waits for an answer (or `fresh`)."""
         if self._cancel is not None:
             self._cancel.set()
         item = self._item(thread_id)
@@ -202,11 +202,11 @@ class ReviewScreen(Screen[None]):
                         "drafted here (`predraft consent list`).")
             self.refresh_bindings()
             return
-        chain_id = chain_id or self.chain.latest_chain(thread_id)
+        chain_id = chain_id or (None if fresh else self.chain.latest_chain(thread_id))
         view = self.chain.view(chain_id) if chain_id else None
         if view is not None and (is_open(view) or view.status == "stalled"):
             self._show(view)
-        elif item is not None and not item.last_is_me:
+        elif fresh or (item is not None and not item.last_is_me):
             self.start_chain()
         else:
             drafts.note("You wrote last, so nothing waits for an answer. r drafts another message anyway.")

@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from graphs.predraft.api import Candidate
 
-BAR_WIDTH = 8
+BAR_WIDTH = 6
 
 
 def score_bar(score: float, width: int = BAR_WIDTH) -> str:
@@ -46,6 +46,6 @@ class CandidateCard(Static):
         self.remove_class("-streaming")
         # score = the ranking key (and, for #1, the confidence); style = closeness to your past replies;
         # lp = the model's mean log-probability per token.
-        detail = (f"{score_bar(candidate.score)} {candidate.score:.2f} · style {candidate.similarity:.2f}"
-                  f" · lp {candidate.logprob:.2f}")
+        detail = (f"{score_bar(candidate.score)} {candidate.score:.2f}  style {candidate.similarity:.2f}"
+                  f"  lp {candidate.logprob:.2f}")
         self.update(Content.assemble(self._header(detail), "\n", (candidate.text, "bold")))

@@ -9,7 +9,8 @@ from textual.widgets import Static
 
 from assistant.tui.models.review import ChainLine
 
-LABELS = {"sent": "you sent", "predicted": "predicted", "incoming": "arrived", "predraft": "pre-draft"}
+LABELS = {"sent": "you sent", "predicted": "{speaker}, predicted", "incoming": "{speaker}, arrived",
+          "predraft": "your pre-draft"}
 STYLES = {"sent": "$success", "predicted": "italic $secondary", "incoming": "$secondary", "predraft": "bold $accent"}
 
 
@@ -18,8 +19,8 @@ def chain_content(lines: Sequence[ChainLine]) -> Content:
     for line in lines:
         if parts:
             parts.append("\n")
-        speaker = "you" if line.role in ("sent", "predraft") else line.speaker
-        parts += [(f"{speaker} ({LABELS[line.role]}): ", f"bold {STYLES[line.role]}"), (line.text, STYLES[line.role])]
+        label = LABELS[line.role].format(speaker=line.speaker)
+        parts += [(f"{label}: ", f"bold {STYLES[line.role]}"), (line.text, STYLES[line.role])]
     return Content.assemble(*parts)
 
 
@@ -49,5 +50,5 @@ class ChainPanel(Static):
         """A token of the other side's predicted message, as it streams in."""
         self.predicting += piece
         self.set_class(False, "-hint")
-        self.update(Content.assemble((f"{speaker} (predicting…): ", "bold italic $secondary"),
+        self.update(Content.assemble((f"{speaker}, predicting: ", "bold italic $secondary"),
                                      (self.predicting.strip(), "italic $secondary")))

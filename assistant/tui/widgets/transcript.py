@@ -49,13 +49,12 @@ class Transcript(VerticalScroll):
         with self.app.batch_update():
             self.remove_children()
             self.mount_all(item_static(i) for i in items)
-        self.call_after_refresh(self.scroll_end, animate=False)
+        self.anchor()  # stays at the latest message as lines are added, until the user scrolls up
 
     def append(self, item: TranscriptItem) -> Static:
         """Add a line at the end (a chat message; `Static.update` it while it streams)."""
         static = item_static(item)
         self.mount(static)
-        self.call_after_refresh(self.scroll_end, animate=False)
         return static
 
     def clear(self, title: str, note: str) -> None:

@@ -86,6 +86,9 @@ def test_as_of_cut_and_the_current_threads_future_are_left_out(settings, corpus,
     assert [e for e in found if e.exchange.thread_id != maya and e.exchange.timestamp >= since]  # other threads too
 
     assert index.search("Maya: hi", before=datetime(2020, 1, 1, tzinfo=UTC)) == []
+    # Before April 2021 only Maya's thread had begun: all of it is the future when drafting from its start.
+    start = (maya, datetime(2021, 1, 1, tzinfo=UTC))
+    assert index.search("Maya: hi", before=datetime(2021, 4, 1, tzinfo=UTC), exclude_thread=start) == []
 
 
 @pytest.mark.parametrize("policy", [DROP, REDACT], ids=["drop-thread", "redact"])

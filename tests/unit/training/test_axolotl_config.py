@@ -26,7 +26,7 @@ def test_every_template_is_standalone_with_blocks_in_the_fixed_order(profile):
     if profile.on_cpu:
         assert {k: cfg[k] for k in CPU_KEYS} == CPU_KEYS
     else:
-        assert cfg["flash_attention"] is True and cfg["sample_packing"] is True
+        assert cfg["attn_implementation"] == "flash_attention_2" and cfg["sample_packing"] is True
 
 
 def test_render_config_fills_in_the_run_and_keeps_the_template_order():

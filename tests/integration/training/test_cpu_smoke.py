@@ -1,0 +1,64 @@
+"""The whole CLI path on the tiny model: dataset build -> train (real Axolotl) -> resume after a kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from training.axolotl import Run
+
+pytestmark = [pytest.mark.slow, pytest.mark.axolotl]
+CLI = [sys.executable, "-c", "from assistant.cli import main; main()"]
+
+
+def test_dataset_build_then_cpu_smoke_training(settings):
+    runner = CliRunner()
+    built = runner.invoke(app, ["--data-dir", str(settings.data_dir), "dataset", "build"])
+    assert built.exit_code == 0, built.output
+    assert "29 training and 3 validation examples" in built.output
+    trained = runner.invoke(app, ["--data-dir", str(settings.data_dir), "train", "--profile", "cpu-smoke", "--run", "smoke"])
+    assert trained.exit_code == 0, trained.output
+    run = Run(settings.runs_dir / "smoke")
+    info = run.info()
+    assert info["status"] == "done" and info["max_steps"] == 4
+    assert len(info["eval_losses"]) == 3  # before training, at step 2, at step 4
+    assert run.adapter.is_file() and (run.output / "adapter_config.json").is_file()
+    segments = json.loads((run.folder / "data" / "train.io.jsonl").read_text().splitlines()[0])["segments"]
+    assert segments[0]["text"].startswith("<bos>### WhatsApp chat with Maya Chen") and segments[1]["label"] is True
+    assert "Trained smoke" in trained.output
+
+
+def test_an_interrupted_run_resumes_from_its_last_checkpoint(settings):
+    base = [*CLI, "--data-dir", str(settings.data_dir)]
+    subprocess.run([*base, "dataset", "build"], check=True, capture_output=True)
+    run = Run(settings.runs_dir / "resumable")
+    train = [*base, "train", "--profile", "cpu-smoke", "--steps", "6", "--run", "resumable"]
+    proc = subprocess.Popen(train, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 900
+        while not (run.output / "checkpoint-2" / "trainer_state.json").is_file():
+            assert proc.poll() is None, "training ended before its first checkpoint"
+            assert time.monotonic() < deadline, "no checkpoint within 15 minutes"
+            time.sleep(0.5)
+        time.sleep(1)  # let the checkpoint's files be complete
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # a crash, not a polite stop: nothing gets to clean up
+        proc.wait()
+    killed_at = [int(p.name.split("-")[1]) for p in run.checkpoints()]
+    assert killed_at and max(killed_at) < 6 and run.info()["status"] == "running"
+
+    resumed = subprocess.run(train, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "(resumed)" in resumed.stdout
+    log = run.log.read_text(errors="replace")
+    assert f"resume from checkpoint at output/checkpoint-{max(killed_at)}" in log.replace("./", "")
+    state = json.loads((run.output / "checkpoint-6" / "trainer_state.json").read_text())
+    assert state["global_step"] == 6 and run.info()["status"] == "done"
