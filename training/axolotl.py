@@ -83,8 +83,10 @@ class Run:
         (self.folder / RUN_FILE).write_text(json.dumps(info, indent=2, default=str))
         return info
 
-    def checkpoints(self) -> list[Path]:
-        found = [p for p in self.output.glob("checkpoint-*") if p.name.rsplit("-", 1)[-1].isdigit()]
+    def checkpoints(self, complete: bool = True) -> list[Path]:
+        """Checkpoint folders by step. The trainer writes trainer_state.json last: without it, a save was cut short."""
+        found = [p for p in self.output.glob("checkpoint-*") if p.name.rsplit("-", 1)[-1].isdigit()
+                 and (p / "trainer_state.json").is_file() == complete]
         return sorted(found, key=lambda p: int(p.name.rsplit("-", 1)[-1]))
 
 
@@ -219,6 +221,9 @@ def run_axolotl(
     info = run.info()
     if info.get("status") == "done":
         raise TrainError(f"run {run.name} already finished; choose a new name with --run, or export it")
+    for broken in run.checkpoints(complete=False):  # a crash mid-save; Axolotl would resume from it and fail
+        on_event(f"removing the incomplete {broken.name}")
+        shutil.rmtree(broken)
     resume = run.checkpoints()
     if resume:
         on_event(f"resuming from {resume[-1].name}")

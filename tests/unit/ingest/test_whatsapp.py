@@ -36,8 +36,8 @@ def rows(messages: list[ParsedMessage]) -> list[dict]:
              "text": m.text, "edited": m.edited, "unsent": m.unsent} for m in messages]
 
 
-def write(path: Path, lines: list[str], newline: str = "\n") -> Path:
-    path.write_bytes(newline.join(lines).encode() + newline.encode())
+def write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
