@@ -82,7 +82,7 @@ class RetrievalSettings(_Section):
     top_k: int
     fetch_k: int
     mmr_lambda: float
-    embed_batch_size: int
+    exact_search_rows: int
 
 
 class DraftSettings(_Section):

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import shutil
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from assistant.retrieval.exchanges import Exchange, exchanges_from_thread
 from assistant.retrieval.search import mmr_select
 
 CACHE_DIR = "search-cache"
+GRAPH_OVERFETCH = 2.0  # HNSW candidates fetched per candidate wanted, beyond what the as-of cut predicts
 EMBED_CHUNK = 2048  # exchanges embedded and written per step: the unit of progress and of resumption
 
 
@@ -98,6 +100,7 @@ class _SearchCache:
     thread_ids: np.ndarray
     ids: np.ndarray
     hashes: np.ndarray
+    _rows: dict[str, int] | None = field(default=None, repr=False)  # id -> row, built on first need
 
     _ARRAYS = ("vectors", "ts_ms", "thread_ids", "ids", "hashes")
 
@@ -118,6 +121,12 @@ class _SearchCache:
         columns = {name: np.concatenate([getattr(p, name) for p in parts]) for name in cls._ARRAYS}
         order = np.argsort(columns["ts_ms"], kind="stable")
         return cls(**{name: np.ascontiguousarray(column[order]) for name, column in columns.items()})
+
+    def rows_of(self, ids: list[str]) -> np.ndarray:
+        """Rows of these ids; an id this cache does not know (written by another process since) is skipped."""
+        if self._rows is None:
+            self._rows = {i: row for row, i in enumerate(self.ids.tolist())}
+        return np.array([r for r in map(self._rows.get, ids) if r is not None], dtype=np.int64)
 
     def without(self, ids: set[str]) -> _SearchCache:
         keep = np.array([i not in ids for i in self.ids.tolist()], dtype=bool)
@@ -144,6 +153,32 @@ class _SearchCache:
             return cls(*(np.load(folder / f"{name}.npy", mmap_mode="r") for name in cls._ARRAYS))
         except (OSError, ValueError):
             return None
+
+
+class _FutureOf:
+    """The current thread's exchanges at or after a time: its future, which drafting must not see."""
+
+    def __init__(self, cache: _SearchCache, exclude_thread: tuple[int, datetime] | None):
+        self.cache, self.exclude = cache, exclude_thread
+
+    def of(self, rows: np.ndarray | slice) -> np.ndarray:
+        if self.exclude is None:
+            return np.zeros(len(self.cache.ids[rows]), dtype=bool)
+        thread_id, since = self.exclude
+        return (self.cache.thread_ids[rows] == thread_id) & (self.cache.ts_ms[rows] >= _ms(since))
+
+
+def _scan(cache: _SearchCache, q: np.ndarray, n: int, end: int, future: _FutureOf) -> tuple[np.ndarray, np.ndarray]:
+    """Exact: every row before the cut against the query, one matrix-vector product over a view."""
+    sims = cache.vectors[:end] @ q
+    sims[future.of(slice(0, end))] = -np.inf
+    n = min(n, end)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    rows = np.argpartition(-sims, n - 1)[:n]
+    rows = rows[np.isfinite(sims[rows])]
+    rows = rows[np.argsort(-sims[rows], kind="stable")]
+    return rows, sims[rows]
 
 
 class ExchangeIndex:
@@ -284,30 +319,62 @@ class ExchangeIndex:
         exclude_thread: tuple[int, datetime] | None = None,
     ) -> list[Evidence]:
         """`search` for a query already embedded (the graph embeds each context once)."""
-        cache = self._loaded_cache()
-        if len(cache.ids) == 0:
-            raise EmptyIndexError(f"the index at {self._cache_dir.parent} is empty: run `predraft index`")
         k = k or self.config.top_k
-        # Rows are sorted by time, so the as-of cut is a prefix: a view, nothing copied.
-        end = int(np.searchsorted(cache.ts_ms, _ms(before), "left")) if before else len(cache.ids)
-        scores = cache.vectors[:end] @ np.asarray(vector, dtype=np.float32)
-        if exclude_thread is not None:
-            thread_id, since = exclude_thread
-            future = (cache.thread_ids[:end] == thread_id) & (cache.ts_ms[:end] >= _ms(since))
-            scores[future] = -np.inf
-        fetch = min(max(self.config.fetch_k, k), end)
-        if fetch == 0:
-            return []
-        top = np.argpartition(-scores, fetch - 1)[:fetch]
-        top = top[np.isfinite(scores[top])]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        ids = cache.ids[top].tolist()
-        if not ids:  # everything before the cut is the current thread's future
+        cache = self._loaded_cache()
+        rows, sims = self._nearest_rows(cache, np.asarray(vector, dtype=np.float32), max(self.config.fetch_k, k),
+                                        before, exclude_thread)
+        ids = cache.ids[rows].tolist()
+        if not ids:
             return []
         got = self._collection.get(ids=ids, include=["metadatas"])
         by_id = dict(zip(got["ids"], got["metadatas"], strict=True))
-        chosen = mmr_select(
-            query_sims=scores[top], vectors=np.asarray(cache.vectors[top]), replies=[by_id[i]["reply"] for i in ids],
-            k=k, mmr_lambda=self.config.mmr_lambda,
-        )
-        return [Evidence(_exchange(ids[i], by_id[ids[i]]), float(scores[top[i]])) for i in chosen]
+        chosen = mmr_select(query_sims=sims, vectors=np.asarray(cache.vectors[rows]),
+                            replies=[by_id[i]["reply"] for i in ids], k=k, mmr_lambda=self.config.mmr_lambda)
+        return [Evidence(_exchange(ids[i], by_id[ids[i]]), float(sims[i])) for i in chosen]
+
+    def nearest(
+        self,
+        vector: np.ndarray,
+        n: int,
+        *,
+        before: datetime | None = None,
+        exclude_thread: tuple[int, datetime] | None = None,
+    ) -> list[tuple[str, float]]:
+        """The candidates `search` diversifies: up to n (exchange id, similarity), most similar first."""
+        cache = self._loaded_cache()
+        rows, sims = self._nearest_rows(cache, np.asarray(vector, dtype=np.float32), n, before, exclude_thread)
+        return list(zip(cache.ids[rows].tolist(), sims.tolist(), strict=True))
+
+    def _nearest_rows(
+        self, cache: _SearchCache, q: np.ndarray, n: int, before: datetime | None,
+        exclude_thread: tuple[int, datetime] | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if len(cache.ids) == 0:
+            raise EmptyIndexError(f"the index at {self._cache_dir.parent} is empty: run `predraft index`")
+        # Rows are sorted by time, so the as-of cut is a prefix: rows below `end` are before it.
+        end = int(np.searchsorted(cache.ts_ms, _ms(before), "left")) if before else len(cache.ids)
+        future = _FutureOf(cache, exclude_thread)
+        if end > self.config.exact_search_rows:
+            found = self._from_graph(cache, q, n, end, future)
+            if found is not None:
+                return found
+        return _scan(cache, q, n, end, future)
+
+    def _from_graph(
+        self, cache: _SearchCache, q: np.ndarray, n: int, end: int, future: _FutureOf
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Candidates from Chroma's HNSW graph, over-fetched in proportion to what the as-of cut hides.
+
+        None when too few pass the filters (a thread whose future fills the neighbourhood): then scan.
+        """
+        total = len(cache.ids)
+        wanted = min(total, math.ceil(n * total / end * GRAPH_OVERFETCH))
+        ids = self._collection.query(query_embeddings=[q], n_results=wanted, include=[])["ids"][0]
+        rows = cache.rows_of(ids)
+        rows = rows[(rows < end) & ~future.of(rows)]
+        if len(rows) < min(n, end) and len(ids) < total:
+            return None
+        sims = np.asarray(cache.vectors[rows]) @ q
+        best = np.argsort(-sims, kind="stable")[:n]
+        return rows[best], sims[best]
+

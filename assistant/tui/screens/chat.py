@@ -75,7 +75,8 @@ class ChatScreen(Screen[None]):
 
     def on_mount(self) -> None:
         when = self.session.as_of.isoformat() if self.session.as_of else "today"
-        self.query_one(Transcript).border_title = f"Chat with yourself as of {when} · you write as {self.session.contact}"
+        self.query_one(Transcript).border_title = (f"You write as {self.session.contact}; the persona answers as you "
+                                                   f"(as of {when})")
         self._status()
 
     def on_unmount(self) -> None:
@@ -91,6 +92,7 @@ class ChatScreen(Screen[None]):
         return "lora" in self.given or self.lora is not None
 
     def _status(self, note: str = "") -> None:
+        self.refresh_bindings()  # every status change is a state change: Save and Base/LoRA follow it
         model = "your LoRA" if self.which == "lora" else "the base model"
         toggle = " (Ctrl+L: base model)" if self.which == "lora" else (" (Ctrl+L: your LoRA)" if self._has_lora() else "")
         self.query_one("#chat-status", Static).update(f"{model}{toggle}" + (f" · {note}" if note else ""))

@@ -45,8 +45,7 @@ from graphs.predraft.api import ChainView, DraftChain, OnToken
 log = logging.getLogger(__name__)
 
 CLIPBOARD_FILE = "last-draft.txt"  # the copy fallback, for terminals without OSC 52
-CHAIN_HINT = ("Once you accept a draft (a), or go deeper without sending (g), the other side's next "
-              "message is predicted here, with your reply pre-drafted for it.")
+CHAIN_HINT = "a (accept) or g (go deeper): their likely answer appears here, with your reply pre-drafted."
 
 
 @dataclass(frozen=True)

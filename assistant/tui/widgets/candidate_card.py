@@ -44,8 +44,6 @@ class CandidateCard(Static):
 
     def show(self, candidate: Candidate) -> None:
         self.remove_class("-streaming")
-        # score = the ranking key (and, for #1, the confidence); style = closeness to your past replies;
-        # lp = the model's mean log-probability per token.
-        detail = (f"{score_bar(candidate.score)} {candidate.score:.2f}  style {candidate.similarity:.2f}"
-                  f"  lp {candidate.logprob:.2f}")
+        # score: the ranking key (the top one's is the confidence); style: closeness to your past replies.
+        detail = f"{score_bar(candidate.score)} {candidate.score:.2f} · style {candidate.similarity:.2f}"
         self.update(Content.assemble(self._header(detail), "\n", (candidate.text, "bold")))

@@ -11,7 +11,8 @@ from assistant.tui.models.review import ChainLine
 
 LABELS = {"sent": "you sent", "predicted": "{speaker}, predicted", "incoming": "{speaker}, arrived",
           "predraft": "your pre-draft"}
-STYLES = {"sent": "$success", "predicted": "italic $secondary", "incoming": "$secondary", "predraft": "bold $accent"}
+STYLES = {"sent": "$text-success", "predicted": "italic $text-secondary", "incoming": "$text-secondary",
+          "predraft": "bold $text-accent"}
 
 
 def chain_content(lines: Sequence[ChainLine]) -> Content:
@@ -50,5 +51,5 @@ class ChainPanel(Static):
         """A token of the other side's predicted message, as it streams in."""
         self.predicting += piece
         self.set_class(False, "-hint")
-        self.update(Content.assemble((f"{speaker}, predicting: ", "bold italic $secondary"),
-                                     (self.predicting.strip(), "italic $secondary")))
+        self.update(Content.assemble((f"{speaker}, predicting: ", "bold italic $text-secondary"),
+                                     (self.predicting.strip(), "italic $text-secondary")))

@@ -19,7 +19,7 @@ def evidence_content(e: Evidence) -> Content:
     return Content.assemble(
         (f"{x.timestamp:%Y-%m-%d}", "bold"), (f" · {x.contact} · match {e.similarity:.2f}", "$text-muted"), "\n",
         (said, "$text-muted"), "\n",
-        ("you: ", "bold $success"), x.reply,
+        ("you: ", "bold $text-success"), x.reply,
     )
 
 

@@ -20,7 +20,7 @@ PENDING_BADGE = "●"
 
 
 def thread_prompt(item: ThreadItem, now: datetime) -> Content:
-    badge = (f"{PENDING_BADGE} ", "bold $accent") if item.pending else ("  ", "")
+    badge = (f"{PENDING_BADGE} ", "bold $text-accent") if item.pending else ("  ", "")
     title = (item.title, "bold" if item.pending else ("dim" if item.excluded else ""))
     detail = f"{item.platform_name} · {relative_age(item.last_at, now)}" + (" · excluded" if item.excluded else "")
     return Content.assemble(badge, title, "\n  ", (detail, "$text-muted"))

@@ -18,7 +18,7 @@ def item_static(item: TranscriptItem) -> Static:
 def item_content(item: TranscriptItem) -> Content:
     if item.kind in ("day", "earlier"):
         return Content(item.text)
-    sender = ("Me" if item.is_me else item.sender, "bold $success" if item.is_me else "bold $secondary")
+    sender = ("Me" if item.is_me else item.sender, "bold $text-success" if item.is_me else "bold $text-secondary")
     return Content.assemble((item.time, "$text-muted"), " ", sender, "  ", item.text)
 
 

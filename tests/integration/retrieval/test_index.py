@@ -22,6 +22,14 @@ JONAS_QUERIES = ["Jonas: the zeppelin museum opens saturday, coming?", "Jonas: I
                  "Someone: are you coming to dinner tonight? pierogi", "Maya: bouldering saturday at 10?"]
 
 
+@pytest.fixture(params=["exact-scan", "hnsw-graph"])
+def searching(request, settings: Settings) -> Settings:
+    """Both query paths: a scan of every exchange, and Chroma's graph (used above `exact_search_rows`)."""
+    if request.param == "exact-scan":
+        return settings
+    return settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"exact_search_rows": 0})})
+
+
 def _stored_text(settings: Settings) -> str:
     """Every document and metadata value Chroma holds, as one string to search."""
     client = chromadb.PersistentClient(path=str(settings.index_dir),
@@ -49,8 +57,8 @@ def test_update_embeds_each_user_turn_once_and_a_rerun_adds_nothing(settings, co
     assert index.count() == total
 
 
-def test_search_finds_the_similar_situation_and_shows_the_users_reply(settings, corpus, thread_ids):
-    index = ExchangeIndex(settings)
+def test_search_finds_the_similar_situation_and_shows_the_users_reply(searching, corpus, thread_ids):
+    index = ExchangeIndex(searching)
     index.update(corpus, DROP)
     [best, *_] = index.search("Maya: can you water my plants while I'm on holiday?", k=3)
     assert best.exchange.reply == "of course, leave the key under the mat"
@@ -61,8 +69,8 @@ def test_search_finds_the_similar_situation_and_shows_the_users_reply(settings, 
     assert 0.4 < best.similarity <= 1.0
 
 
-def test_five_oks_to_the_same_question_come_back_as_one(settings, corpus):
-    index = ExchangeIndex(settings)
+def test_five_oks_to_the_same_question_come_back_as_one(searching, corpus):
+    index = ExchangeIndex(searching)
     index.update(corpus, DROP)
     found = index.search("Maya: are you coming to dinner tonight?", k=5)
     replies = [e.exchange.reply for e in found]
@@ -71,8 +79,8 @@ def test_five_oks_to_the_same_question_come_back_as_one(settings, corpus):
     assert found[0].similarity > 0.9  # the exact question is the first pick
 
 
-def test_as_of_cut_and_the_current_threads_future_are_left_out(settings, corpus, thread_ids):
-    index = ExchangeIndex(settings)
+def test_as_of_cut_and_the_current_threads_future_are_left_out(searching, corpus, thread_ids):
+    index = ExchangeIndex(searching)
     index.update(corpus, DROP)
     cut = datetime(2022, 1, 1, tzinfo=UTC)
     early = index.search("Maya: are you coming to dinner tonight?", k=10, before=cut)
@@ -89,6 +97,22 @@ def test_as_of_cut_and_the_current_threads_future_are_left_out(settings, corpus,
     # Before April 2021 only Maya's thread had begun: all of it is the future when drafting from its start.
     start = (maya, datetime(2021, 1, 1, tzinfo=UTC))
     assert index.search("Maya: hi", before=datetime(2021, 4, 1, tzinfo=UTC), exclude_thread=start) == []
+
+
+@pytest.mark.parametrize("before", [None, datetime(2022, 6, 1, tzinfo=UTC), datetime(2021, 7, 1, tzinfo=UTC)])
+def test_graph_candidates_are_the_exact_scans(settings, corpus, thread_ids, before):
+    ExchangeIndex(settings).update(corpus, DROP)
+    exact = ExchangeIndex(settings)
+    graph = ExchangeIndex(settings.model_copy(
+        update={"retrieval": settings.retrieval.model_copy(update={"exact_search_rows": 0})}))
+    q = exact.embedder.embed(["Maya: are you coming to dinner tonight?"])[0]
+    maya_from_june = (thread_ids["Maya"], datetime(2021, 6, 1, tzinfo=UTC))
+    for n in (1, 3, 10):
+        for exclude in (None, maya_from_june):
+            # Similarities, not ids: identical contexts tie, and a tie may come back in either order.
+            found = [round(sim, 5) for _, sim in graph.nearest(q, n, before=before, exclude_thread=exclude)]
+            assert found == [round(sim, 5) for _, sim in exact.nearest(q, n, before=before, exclude_thread=exclude)]
+            assert len(found) == min(n, len(exact.nearest(q, 100, before=before, exclude_thread=exclude)))
 
 
 @pytest.mark.parametrize("policy", [DROP, REDACT], ids=["drop-thread", "redact"])
