@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import statistics
@@ -127,7 +128,13 @@ def main() -> None:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
-        build_demo_world(data_dir, candidates=3)
+        # Built in another process, as `predraft ingest`/`index` would: the embedding job's thread pools
+        # do not linger in the process being measured.
+        builder = multiprocessing.get_context("spawn").Process(target=build_demo_world, args=(data_dir, 3))
+        builder.start()
+        builder.join()
+        if builder.exitcode != 0:
+            raise SystemExit("building the demo corpus and index failed (see above)")
         settings = load_settings(data_dir)
         with load_backend(settings) as backend, DraftChain(settings, backend=backend) as chain:
             chain.start(args.thread, depth=1)  # warm: embedder, index cache, model

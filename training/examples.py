@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from assistant.config import DatasetSettings
 from assistant.corpus.models import Kind, Message, Thread
@@ -21,6 +22,8 @@ from assistant.prompting import ME, build_prompt, header, render_reply
 from graphs.predraft.prompts import conversation_turns, other_speaker, prompt_lines
 from graphs.predraft.state import Turn
 
+# One header per chat and day: formatting the date is a good share of an example's cost (see benchmarks/dataset.py).
+cached_header = lru_cache(maxsize=4096)(header)
 NEUTRAL_CONTACT = "a contact"  # the header's label for a 1-on-1 chat when privacy.redact_names is on
 _LINK = re.compile(r"(?:https?://|www\.)\S+|<URL>|\[URL\]", re.IGNORECASE)
 
@@ -151,7 +154,7 @@ def thread_examples(
             first = run[0]
             # The last other speaker names a 1-on-1 chat; look further back only when the slice has none.
             speakers = context if any(t["speaker"] != ME for t in context) else flat[: offsets[start]]
-            head = header(thread.platform, contact_label(thread, speakers, my_name, redact_names),
+            head = cached_header(thread.platform, contact_label(thread, speakers, my_name, redact_names),
                           local_date(first), thread.is_group)
             prompt = build_prompt(head, lines)
             target = render_reply(replies) if replies else ""

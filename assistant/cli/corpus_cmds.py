@@ -13,7 +13,7 @@ from rich.table import Table
 from assistant.cli.app import app, console, console_err, override, state
 from assistant.corpus.charts import save_png, terminal_chart
 from assistant.corpus.stats import compute_stats
-from assistant.ingest.registry import all_parsers
+from assistant.ingest.registry import all_parsers, get_parser
 from assistant.ingest.runner import ingest_paths
 
 COLLECT = "1. Collect"
@@ -31,14 +31,17 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Export files, folders or zips. Folders are searched.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="Force a format (see `predraft formats`).")] = "auto",
     timezone: Annotated[str | None, typer.Option(help="Zone for exports without offsets, e.g. Europe/Berlin.")] = None,
+    date_order: Annotated[str | None, typer.Option(
+        help="WhatsApp day/month order when a file never proves it: auto, dmy, mdy or ymd.")] = None,
 ) -> None:
     """Import chat exports into the local corpus. Safe to rerun: nothing is imported twice.
 
     Each file is stored in one transaction, so an interrupted run leaves the corpus as it was
     before that file; running the command again finishes the job.
     """
-    override("ingest", timezone=timezone)
+    override("ingest", timezone=timezone, whatsapp_date_order=date_order)
     settings = state.settings()
+    get_parser("whatsapp").date_order = settings.ingest.whatsapp_date_order
     with state.corpus() as corpus, Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
         console=console_err, transient=True,

@@ -22,9 +22,14 @@ class ParseError(PredraftError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.location}" if self.location else self.path
+        return f"{self.path}:{self.detail}" if self.location else f"{self.path}: {self.detail}"
+
+    @property
+    def detail(self) -> str:
+        """The message without the path, for callers that name the file themselves."""
         found = f", found {self.found[:80]!r}" if self.found else ""
-        return f"{where}: expected {self.expected}{found}"
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}expected {self.expected}{found}"
 
 
 class Parser(ABC):

@@ -166,7 +166,12 @@ def ingest_paths(
                     continue
                 try:
                     report = corpus.import_events(display, sha256_of(path), parser.name, parser.parse(path), local_tz)
-                except (ParseError, CorpusError) as exc:
+                except ParseError as exc:
+                    # Name the file once; keep the inner path when the error is in a file of a folder source.
+                    message = exc.detail if Path(exc.path) == path else str(exc)
+                    result.failures.append(IngestFailure(display, message))
+                    continue
+                except CorpusError as exc:
                     result.failures.append(IngestFailure(display, str(exc)))
                     continue
                 except Exception as exc:  # a parser bug must not lose the other files or show a traceback

@@ -143,7 +143,7 @@ class _Reader:
     def messages(self, blocks: Iterable[str]) -> Iterator[ParsedMessage]:
         """The chat's messages, in file order.
 
-        The hot loop, so locals only and no helper calls on the common path. Consecutive messages often
+        The hot loop, so locals only and one cheap helper call on the common path. Consecutive messages often
         share a stamp; a new stamp is cut into date and time with `str.partition` and both looked up in
         caches that only the regex (`_stamp_of`) fills. A known sender's one-line plain text, nearly
         every message, is built right here; everything else goes through `_message`.
@@ -270,6 +270,9 @@ class WhatsAppParser(Parser):
             head = read_head(path).decode("utf-8", errors="replace").lstrip("\ufeff")
             lines = head.splitlines()[:-1] or head.splitlines()  # the last line may be cut mid-way
             if sniff(lines[:20]):
+                # WhatsApp always writes .txt; other chat logs (Signal's chat.md) can look alike.
+                if path.suffix.lower() != ".txt":
+                    return 0.4
                 return 0.95 if chat_name(path.stem) else 0.9
             # Named like an export but unreadable: claim it so the user hears what a line should look like.
             return 0.3 if chat_name(path.stem) and path.suffix.lower() == ".txt" else 0.0

@@ -35,7 +35,7 @@ def _stored_text(settings: Settings) -> str:
     client = chromadb.PersistentClient(path=str(settings.index_dir),
                                        settings=chromadb.Settings(anonymized_telemetry=False))
     got = client.get_collection(settings.retrieval.collection).get(include=["documents", "metadatas"])
-    return "\n".join(got["documents"] + [str(v) for m in got["metadatas"] for v in m.values()])
+    return "\n".join([d or "" for d in got["documents"]] + [str(v) for m in got["metadatas"] for v in m.values()])
 
 
 def _evidence_text(index: ExchangeIndex) -> str:

@@ -277,6 +277,12 @@ def test_detect_rejects_what_is_not_whatsapp(path):
     assert PARSER.detect(path) == 0.0
 
 
+def test_lookalike_logs_that_are_not_txt_are_claimed_weakly(tmp_path):
+    # Signal's chat.md writes "[2024-03-02 18:04:11] Name: text" too; WhatsApp always exports .txt.
+    path = write(tmp_path / "chat.md", ["[2024-03-02 18:04:11] Maya: hey", "[2024-03-02 18:05:30] Me: yes!"])
+    assert PARSER.detect(path) == 0.4
+
+
 def test_detect_claims_every_layout():
     assert {PARSER.detect(FIXTURES / f"{name}.txt") for name in GOLDEN} == {0.9}
     assert {detect(FIXTURES / f"{name}.txt").name for name in GOLDEN} == {"whatsapp"}
