@@ -105,7 +105,10 @@ def percentiles(values: Sequence[int]) -> dict[str, int]:
     if not values:
         return {}
     ordered = sorted(values)
-    at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+
+    def at(q: float) -> int:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
     return {"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": ordered[-1]}
 
 
@@ -135,7 +138,9 @@ def summarize(build: DatasetBuild, name: str) -> dict:
 
 def write_dataset(build: DatasetBuild, out_dir: Path) -> dict:
     """Write every form into `out_dir` (replacing an older build atomically); returns the summary."""
-    from datasets import Dataset, DatasetDict  # heavy import, only where the dataset is written
+    from datasets import Dataset, DatasetDict, disable_progress_bars  # heavy import, only where it is needed
+
+    disable_progress_bars()  # the CLI shows its own progress
 
     staging = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
@@ -146,9 +151,11 @@ def write_dataset(build: DatasetBuild, out_dir: Path) -> dict:
     write_jsonl(staging / "train.io.jsonl", (io_record(e.prompt, e.target, GEMMA_TOKENS) for e in train))
     write_jsonl(staging / "val.io.jsonl", (io_record(e.prompt, e.target, GEMMA_TOKENS) for e in val))
     columns = list(example_row(train[0]))
-    as_table = lambda rows: Dataset.from_list(rows) if rows else Dataset.from_dict({c: [] for c in columns})  # noqa: E731
-    DatasetDict(train=as_table([example_row(e) for e in train]),
-                validation=as_table([example_row(e) for e in val])).save_to_disk(str(staging / "hf"))
+
+    def table(rows: list[Example]) -> Dataset:
+        return Dataset.from_list([example_row(e) for e in rows]) if rows else Dataset.from_dict({c: [] for c in columns})
+
+    DatasetDict(train=table(train), validation=table(val)).save_to_disk(str(staging / "hf"))
     summary = summarize(build, out_dir.name)
     (staging / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     shutil.rmtree(out_dir, ignore_errors=True)
@@ -162,7 +169,9 @@ def dataset_dir(settings: Settings, name: str) -> Path:
 
 def load_examples(folder: Path, split: str) -> list[dict]:
     """Rows of a built dataset's split ("train" or "validation") from its saved DatasetDict."""
-    from datasets import load_from_disk
+    from datasets import disable_progress_bars, load_from_disk
+
+    disable_progress_bars()
 
     if not (folder / "hf").is_dir():
         raise DatasetError(f"no dataset in {folder}: run `predraft dataset build` first")

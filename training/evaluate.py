@@ -116,16 +116,21 @@ def report(cases: Sequence[Case], embed: Callable[[list[str]], np.ndarray], info
     }
 
 
+ROWS = ("perplexity", "exact_match@1", "exact_match@3", "cosine", "chrf", "saved_keystrokes")
+
+
+def fmt(value: object) -> str:
+    return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
 def markdown(rep: dict) -> str:
-    rows = ("perplexity", "exact_match@1", "exact_match@3", "cosine", "chrf", "saved_keystrokes")
-    fmt = lambda v: "–" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
     overall = rep["overall"]
     lines = [f"# Evaluation of run {rep['run']['run']}", "",
              f"{overall['base'].get('examples', 0)} validation examples "
              f"({overall['base'].get('short_replies', 0)} short replies for ExactMatch). Lower perplexity and "
              "style distance are better; everything else higher is better.", "",
              "| metric | " + " | ".join(SYSTEMS) + " |", "|---" * (len(SYSTEMS) + 1) + "|"]
-    for row in rows:
+    for row in ROWS:
         lines.append(f"| {row} | " + " | ".join(fmt(overall[s].get(row)) for s in SYSTEMS) + " |")
     for key in overall["base"].get("style_distance", {}):
         lines.append(f"| style: {key} | " + " | ".join(fmt(overall[s]["style_distance"].get(key)) for s in SYSTEMS) + " |")

@@ -119,6 +119,23 @@ def rejection(run: Sequence[Message], replies: list[str], settings: DatasetSetti
     return None
 
 
+def aligned_turns(session: Sequence[Message], settings: DatasetSettings) -> tuple[list[Turn], Sequence[int]]:
+    """The session's turns, and for each message how many turns come before it.
+
+    A session has no silence in it, so the graph turns all of it into turns, in order. When every
+    message made one turn (always, with media placeholders) turn i is message i; otherwise
+    (`media = "drop"`) each message is converted on its own to see which made none.
+    """
+    flat = conversation_turns(session, settings.conversation_gap_hours, settings.media)
+    if len(flat) == len(session):
+        return flat, range(len(session))
+    flat, offsets = [], []
+    for m in session:
+        offsets.append(len(flat))
+        flat += conversation_turns([m], settings.conversation_gap_hours, settings.media)
+    return flat, offsets
+
+
 def contact_label(thread: Thread, turns: Sequence[Turn], my_name: str, redact_names: bool) -> str:
     if thread.is_group:
         return thread.title
@@ -138,12 +155,8 @@ def thread_examples(
     examples: list[Example] = []
     removed: Counter[str] = Counter()
     for n, session in enumerate(sessions(spoken(messages), settings.conversation_gap_hours)):
-        # One call per message: the graph's own mapping (speaker, placeholder, or nothing in "drop" mode).
-        flat: list[Turn] = []
-        offsets: list[int] = []  # offsets[i]: how many turns come before message i
-        for m in session:
-            offsets.append(len(flat))
-            flat += conversation_turns([m], settings.conversation_gap_hours, settings.media)
+        # The graph's own mapping from messages to turns (speaker, placeholder, or nothing in "drop" mode).
+        flat, offsets = aligned_turns(session, settings)
         for start, end in user_turns(session):
             run = session[start:end]
             replies = reply_messages(run)

@@ -123,7 +123,7 @@ def demo(
 
 def _progress() -> Progress:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console_err)
+                    TimeElapsedColumn(), console=console_err, transient=True)
 
 
 def _prepare_demo(settings: Settings) -> None:
@@ -211,10 +211,6 @@ def _rate(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def _num(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
 @feedback_app.command("stats")
 def feedback_stats(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -251,12 +247,12 @@ def feedback_stats(
     summary.add_row("decisions", f"{stats.decisions} ({', '.join(f'{n} {a}' for a, n in stats.actions.items())})")
     summary.add_row("accepted as drafted", _rate(stats.acceptance_rate))
     summary.add_row("used (accepted or edited)", _rate(stats.used_rate))
-    summary.add_row("mean edit distance", f"{_num(stats.mean_edit_distance)} characters "
-                                           f"({_num(stats.mean_normalized_edit_distance, 2)} normalised)")
+    summary.add_row("mean edit distance", "–" if stats.mean_edit_distance is None else
+                    f"{stats.mean_edit_distance:.1f} characters ({stats.mean_normalized_edit_distance:.2f} normalised)")
     hits = stats.predictions
     summary.add_row("pre-draft hit rate", f"{_rate(stats.hit_rate)} ({hits['hits']} hits, {hits['misses']} misses)")
-    summary.add_row("chats saved", f"{stats.chats_saved}, {stats.chats_rated} rated, mean "
-                                   f"{_num(stats.mean_chat_rating)}/5")
+    summary.add_row("chats saved", f"{stats.chats_saved}, {stats.chats_rated} rated"
+                    + ("" if stats.mean_chat_rating is None else f", mean {stats.mean_chat_rating:.1f}/5"))
     buckets = Table("confidence", "answered", "accepted", "edited", "acceptance", "used",
                     title=f"by confidence (gate: {threshold:.2f})", title_justify="left")
     for b in stats.buckets:

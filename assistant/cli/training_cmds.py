@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.columns import Columns
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -77,7 +78,7 @@ def _print_summary(summary: dict, folder: Path) -> None:
     for part in ("prompt", "target"):
         t = summary["tokens"][part]
         tokens.add_row(part, *(str(t.get(k, "-")) for k in ("p50", "p90", "p99", "max")))
-    console.print(removed, per_year, tokens)
+    console.print(Columns([removed, per_year, tokens]))
 
 
 @feedback_app.command("export")
@@ -116,23 +117,23 @@ def train(
     and train.log. Ctrl-C stops training; `predraft train --run RUN` continues from the last
     checkpoint. Then `predraft export` and `predraft eval`.
     """
-    from training.axolotl import Metrics, Progress as Step
-    from training.pipeline import TrainRequest, setup, train as run_training
+    from training.axolotl import Metrics, Progress as Step, new_run_name
+    from training.pipeline import TrainRequest, profile_named, setup, train as run_training
 
     override("train", profile=profile, wandb=wandb)
     override("dataset", name=dataset)
     settings = state.settings()
-    with _spinner() as spinner:
-        task = spinner.add_task("checking the Axolotl environment", total=None)
-        show = lambda line: spinner.update(task, description=line[:100])  # noqa: E731
-        if setup_only:
-            venv = setup(settings, show)
-            console.print(f"Axolotl environment ready: {venv}")
-            return
+    if setup_only:
+        with _spinner() as spinner:
+            task = spinner.add_task("checking the Axolotl environment", total=None)
+            venv = setup(settings, lambda line: spinner.update(task, description=line[:100]))
+        console.print(f"Axolotl environment ready: {venv}")
+        return
+    name = run or new_run_name(profile_named(settings.train.profile))
     req = TrainRequest(settings.train.profile, settings.dataset.name, steps=steps, wandb=settings.train.wandb,
-                       run_name=run, config_only=config_only)
+                       run_name=name, config_only=config_only)
     bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[loss]}"), TimeElapsedColumn(), console=console_err)
+                   TextColumn("{task.fields[loss]}"), TimeElapsedColumn(), console=console_err, transient=True)
     losses: dict[str, float] = {}
 
     def on_event(event) -> None:
@@ -150,7 +151,6 @@ def train(
             outcome = run_training(settings, req, lambda line: bar.update(task, description=line[:60]), on_event)
         except KeyboardInterrupt:
             bar.stop()
-            name = run or "RUN (see `ls " + str(settings.runs_dir) + "`)"
             console_err.print(f"[yellow]interrupted[/]: `predraft train --run {name}` continues from the last checkpoint")
             raise typer.Exit(130) from None
     if outcome.metrics is None:
@@ -198,6 +198,7 @@ def evaluate(
     Writes report.md, report.json and plots to <run>/eval: perplexity of your real replies,
     ExactMatch@1/@3 on short replies, embedding cosine, chrF, style distance and saved keystrokes.
     """
+    from training.evaluate import ROWS, SYSTEMS, fmt
     from training.pipeline import evaluate as run_eval
 
     override("train", eval_limit=limit)
@@ -207,12 +208,8 @@ def evaluate(
         task = progress.add_task("drafting", total=2 * settings.train.eval_limit)
         rep, folder = run_eval(settings, run, settings.train.eval_limit, candidates,
                                lambda system: progress.update(task, advance=1, description=f"drafting ({system})"))
-    table = Table("metric", "base", "lora", "retrieval", title=f"eval of {rep['run']['run']}")
-    for key in ("perplexity", "exact_match@1", "exact_match@3", "cosine", "chrf", "saved_keystrokes"):
-        table.add_row(key, *(_fmt(rep["overall"][s].get(key)) for s in ("base", "lora", "retrieval")))
+    table = Table("metric", *SYSTEMS, title=f"eval of {rep['run']['run']}")
+    for key in ROWS:
+        table.add_row(key, *(fmt(rep["overall"][s].get(key)) for s in SYSTEMS))
     console.print(table)
     console.print(f"Report: {folder / 'report.md'}")
-
-
-def _fmt(value) -> str:
-    return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)

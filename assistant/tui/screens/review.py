@@ -192,7 +192,7 @@ class ReviewScreen(Screen[None]):
         self.query_one(Transcript).show(
             f"{thread.title} · {len(messages)} messages", transcript_items(messages, self.ctx.tz, self.ctx.today()))
         self.query_one(ThreadList).mark_current(thread_id)
-        self.sub_title = thread.title
+        self.sub_title = thread.title + (f" · as of {self.options.as_of}" if self.options.as_of else "")
         drafts, chain, evidence = self.query_one(DraftsPanel), self.query_one(ChainPanel), self.query_one(EvidencePanel)
         chain.show([], CHAIN_HINT)
         evidence.show([])
@@ -268,8 +268,9 @@ class ReviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="chain", exit_on_error=False)
     def run_job(self, job: ChainJob, cancel: threading.Event) -> None:
         worker = get_current_worker()
+        thread_id = self.thread_id  # the user may open another thread meanwhile: results stay with this one
         tokens: dict[int, int] = {}
-        other = self._item(self.thread_id).title if self._item(self.thread_id) else "them"
+        other = self._item(thread_id).title if self._item(thread_id) else "them"
         candidates = self.ctx.settings.draft.candidates
 
         def on_token(index: int, piece: str) -> None:
@@ -277,7 +278,7 @@ class ReviewScreen(Screen[None]):
                 cancel.set()
                 return
             tokens[index] = tokens.get(index, 0) + 1
-            self._from_thread(self._piece, index, piece)
+            self._from_thread(self._piece, thread_id, other, index, piece)
             what = (f"predicting {other}'s next message" if index < 0
                     else f"drafting candidate {index + 1}/{candidates}")
             self.post_message(self.Progress(f"{what} · {tokens[index]} tokens"))
@@ -286,11 +287,11 @@ class ReviewScreen(Screen[None]):
         try:
             view = job.run(self.chain, on_token, cancel)
         except PredraftError as exc:
-            self._from_thread(self._failed, str(exc))
+            self._from_thread(self._failed, thread_id, str(exc))
             return
         except Exception as exc:  # a crash of the model or the graph must not take the UI down
             log.exception("generation failed")
-            self._from_thread(self._failed, f"unexpected error: {exc!r}")
+            self._from_thread(self._failed, thread_id, f"unexpected error: {exc!r}")
             return
         finally:
             self.jobs.ended()
@@ -305,10 +306,11 @@ class ReviewScreen(Screen[None]):
         except RuntimeError:  # the app stopped meanwhile
             pass
 
-    def _piece(self, index: int, piece: str) -> None:
+    def _piece(self, thread_id: int | None, other: str, index: int, piece: str) -> None:
+        if thread_id != self.thread_id:
+            return
         if index < 0:
-            item = self._item(self.thread_id)
-            self.query_one(ChainPanel).add_piece(item.title if item else "them", piece)
+            self.query_one(ChainPanel).add_piece(other, piece)
         else:
             self.query_one(DraftsPanel).add_piece(index, piece)
 
@@ -319,17 +321,21 @@ class ReviewScreen(Screen[None]):
 
     def _finished(self, job: ChainJob, view: ChainView, cancelled: bool) -> None:
         self.generating = False
+        if view.thread_id != self.thread_id:  # cancelled by opening another thread: only its badge changes
+            self._set_pending(view.thread_id, is_open(view))
+            self.refresh_bindings()
+            return
         self.selected = 0
-        if view.thread_id == self.thread_id:
-            self._show(view)
+        self._show(view)
         if cancelled:
             self.notify("Cancelled: what was drafted so far is shown. r drafts again.", title="Generation cancelled")
         elif job.done:
             self.notify(job.done)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, thread_id: int | None, message: str) -> None:
         self.generating = False
-        self.query_one(DraftsPanel).note(f"Drafting failed: {message}", title="Drafts · error")
+        if thread_id == self.thread_id:
+            self.query_one(DraftsPanel).note(f"Drafting failed: {message}", title="Drafts · error")
         self.notify(message, title="Drafting failed", severity="error", timeout=10)
         self.refresh_bindings()
 
