@@ -21,7 +21,9 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -216,52 +218,32 @@ def run_axolotl(
 ) -> dict:
     """`axolotl train axolotl.yaml` in the run folder; streams events, returns the final metrics.
 
-    Ctrl-C stops Axolotl (its whole process group) and leaves the checkpoints for a rerun.
+    Ctrl-C (or SIGTERM) stops Axolotl's whole process group and leaves the checkpoints for a rerun.
     """
     info = run.info()
-    if info.get("status") == "done":
-        raise TrainError(f"run {run.name} already finished; choose a new name with --run, or export it")
+    _check_startable(run, info)
     for broken in run.checkpoints(complete=False):  # a crash mid-save; Axolotl would resume from it and fail
         on_event(f"removing the incomplete {broken.name}")
         shutil.rmtree(broken)
-    resume = run.checkpoints()
-    if resume:
-        on_event(f"resuming from {resume[-1].name}")
-    run.update(status="running", started=datetime.now(UTC).isoformat(timespec="seconds"))
-    total = info.get("max_steps")
-    metrics: dict[str, float] = {}
+    if run.checkpoints():
+        on_event(f"resuming from {run.checkpoints()[-1].name}")
     eval_losses: list[float] = [*info.get("eval_losses", [])]
-    with run.log.open("ab") as log:
+    with run.log.open("ab") as log, _sigterm_as_interrupt():
         proc = subprocess.Popen(
             [str(venv / "bin" / "axolotl"), "train", CONFIG_FILE], cwd=run.folder, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, env=training_env(venv, wandb=wandb, omp_threads=omp_threads),
-            start_new_session=True,  # its own process group, so Ctrl-C here can stop accelerate's children
+            start_new_session=True,  # its own process group: stopping it reaches accelerate's children too
         )
-        assert proc.stdout is not None
-        pending = ""
+        run.update(status="running", pid=proc.pid, started=datetime.now(UTC).isoformat(timespec="seconds"))
         try:
-            for chunk in iter(lambda: proc.stdout.read1(65536), b""):
-                log.write(chunk)
-                log.flush()
-                pending += chunk.decode("utf-8", "replace")
-                *done, pending = re.split(r"[\r\n]", pending)
-                for line in done:
-                    for event in parse_output(line, total):
-                        if isinstance(event, Metrics):
-                            metrics.update(event.values)
-                            if "eval_loss" in event.values:
-                                eval_losses.append(event.values["eval_loss"])
-                        on_event(event)
-                    if line.strip() and "[INFO]" in line:
-                        on_event(line.split("] ", 3)[-1].strip())
-            code = proc.wait()
+            metrics = _follow(proc, log, info.get("max_steps"), on_event, eval_losses)
         except KeyboardInterrupt:
             _stop(proc)
             run.update(status="interrupted", eval_losses=eval_losses)
             raise
-    if code != 0:
-        run.update(status="failed", exit_code=code)
-        raise TrainError(f"Axolotl failed (exit {code}); the end of {run.log}:\n{_tail(run.log)}")
+    if proc.returncode != 0:
+        run.update(status="failed", exit_code=proc.returncode)
+        raise TrainError(f"Axolotl failed (exit {proc.returncode}); the end of {run.log}:\n{_tail(run.log)}")
     if not run.adapter.is_file():
         run.update(status="failed")
         raise TrainError(f"Axolotl finished without writing {run.adapter}; see {run.log}")
@@ -269,6 +251,62 @@ def run_axolotl(
     run.update(status="done", finished=datetime.now(UTC).isoformat(timespec="seconds"), metrics=final,
                eval_losses=eval_losses)
     return final
+
+
+def _check_startable(run: Run, info: dict) -> None:
+    if info.get("status") == "done":
+        raise TrainError(f"run {run.name} already finished; choose a new name with --run, or export it")
+    pid = info.get("pid")
+    if info.get("status") == "running" and pid and _is_axolotl(pid):
+        raise TrainError(f"run {run.name} is still training (Axolotl, process {pid}); wait for it, or stop it "
+                         f"with `kill -INT -{pid}` and rerun to resume")
+
+
+def _is_axolotl(pid: int) -> bool:
+    try:
+        return "axolotl" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+
+
+def _follow(proc: subprocess.Popen, log, total: int | None, on_event, eval_losses: list[float]) -> dict[str, float]:
+    """Copy Axolotl's output to the log while turning it into events; returns the last metrics seen."""
+    metrics: dict[str, float] = {}
+    pending = ""
+    assert proc.stdout is not None
+    for chunk in iter(lambda: proc.stdout.read1(65536), b""):
+        log.write(chunk)
+        log.flush()
+        pending += chunk.decode("utf-8", "replace")
+        *lines, pending = re.split(r"[\r\n]", pending)  # tqdm redraws with \r
+        for line in lines:
+            for event in parse_output(line, total):
+                if isinstance(event, Metrics):
+                    metrics.update(event.values)
+                    if "eval_loss" in event.values:
+                        eval_losses.append(event.values["eval_loss"])
+                on_event(event)
+            if "[INFO]" in line:
+                on_event(line.split("] ", 3)[-1].strip())
+    proc.wait()
+    return metrics
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """A `kill` of predraft stops training like Ctrl-C does, instead of orphaning Axolotl."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _stop(proc: subprocess.Popen) -> None:

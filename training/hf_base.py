@@ -25,7 +25,7 @@ from pathlib import Path
 STAMP = "predraft-base.json"
 
 # llama.cpp token types in tokenizer.ggml.token_type
-_NORMAL, _CONTROL, _USER_DEFINED = 1, 3, 4
+_NORMAL, _USER_DEFINED = 1, 4
 
 
 def file_sha256(path: Path) -> str:
@@ -64,10 +64,11 @@ def gemma_tokenizer(gguf_path: Path):
                                    unk_token=special["unknown"]))
     backend.normalizer = normalizers.Replace(" ", "▁")  # no dummy prefix: add_space_prefix is false for Gemma 3
     backend.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse()])
-    # llama.cpp matches user-defined tokens ("\n\n", runs of tabs) before BPE, and control tokens only as specials.
+    # llama.cpp matches user-defined tokens ("\n\n", runs of tabs) in any text, before BPE. Control tokens
+    # it never matches in chat text (predraft tokenizes with special=False), so only the four that the
+    # training segments spell out are special here: "<start_of_turn>" typed in a chat stays plain text.
     backend.add_tokens([AddedToken(t, normalized=False) for t, kind in zip(tokens, types) if kind == _USER_DEFINED])
-    backend.add_special_tokens([AddedToken(t, special=True, normalized=False)
-                                for t, kind in zip(tokens, types) if kind == _CONTROL])
+    backend.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in special.values()])
     bos = special["bos"]
     backend.post_processor = processors.TemplateProcessing(
         single=f"{bos} $A", pair=f"{bos} $A {bos} $B", special_tokens=[(bos, vocab[bos])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -49,7 +50,11 @@ def test_an_interrupted_run_resumes_from_its_last_checkpoint(settings):
             assert time.monotonic() < deadline, "no checkpoint within 15 minutes"
             time.sleep(0.05)
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # a crash, not a polite stop: nothing gets to clean up
+        # A crash, not a polite stop: predraft and Axolotl (its own process group) die at once.
+        axolotl = run.info().get("pid") if (run.folder / "run.json").is_file() else None
+        for group in filter(None, (proc.pid, axolotl)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
         proc.wait()
     last = int(run.checkpoints()[-1].name.split("-")[1])
     assert last < 40 and run.info()["status"] == "running"
