@@ -235,12 +235,17 @@ def bench_index(n: int, queries: int, data_dir: Path) -> dict:
 class ExactAnswers:
     """Brute force over every record Chroma holds: the ground truth for a filtered top-k."""
 
-    def __init__(self, collection: chromadb.Collection):
-        got = collection.get(include=["embeddings", "metadatas"])
-        self.ids = np.array(got["ids"])
-        self.vectors = np.asarray(got["embeddings"], dtype=np.float32)
-        self.ts_ms = np.array([m["ts_ms"] for m in got["metadatas"]])
-        self.thread_ids = np.array([m["thread_id"] for m in got["metadatas"]])
+    def __init__(self, collection: chromadb.Collection, page: int = 5000):
+        ids, vectors, metadatas = [], [], []
+        for offset in range(0, collection.count(), page):  # one `get` of everything exceeds SQLite's variables
+            got = collection.get(include=["embeddings", "metadatas"], limit=page, offset=offset)
+            ids += got["ids"]
+            vectors.append(np.asarray(got["embeddings"], dtype=np.float32))
+            metadatas += got["metadatas"]
+        self.ids = np.array(ids)
+        self.vectors = np.concatenate(vectors)
+        self.ts_ms = np.array([m["ts_ms"] for m in metadatas])
+        self.thread_ids = np.array([m["thread_id"] for m in metadatas])
 
     def top(self, q: np.ndarray, before: datetime, exclude: tuple[int, datetime], k: int) -> set[str]:
         allowed = (self.ts_ms < before.timestamp() * 1000) & ~(

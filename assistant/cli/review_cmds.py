@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.columns import Columns
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -150,18 +149,20 @@ def _train_demo(settings: Settings) -> Path:
     from training.axolotl import Metrics, Progress as Step
 
     bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[loss]}"), TimeElapsedColumn(), console=console_err)
+                   TextColumn("{task.fields[loss]}"), TimeElapsedColumn(), console=console_err, transient=True)
+    loss = [""]
 
     def on_event(event: object) -> None:
         if isinstance(event, Step):
             bar.update(task, description="training the demo LoRA", completed=event.step, total=event.total)
         elif isinstance(event, Metrics) and "loss" in event.values:
-            bar.update(task, loss=f"loss {event.values['loss']:.3f}")
+            loss[0] = f"loss {event.values['loss']:.3f}"
+            bar.update(task, loss=loss[0])
 
     with bar:
         task = bar.add_task("preparing the training run", total=None, loss="")
         lora = train_demo_lora(settings, lambda line: bar.update(task, description=line[:70]), on_event)
-    console_err.print(f"[green]✓[/] LoRA trained and exported: {lora}")
+    console_err.print(f"[green]✓[/] LoRA trained ({loss[0] or 'done'}) and exported: {lora}")
     return lora
 
 
@@ -170,13 +171,16 @@ def _compare_base_and_lora(settings: Settings, lora: Path) -> None:
     from assistant.demo.runner import drafted_chain
     from assistant.models import load_backend
 
+    side_by_side = Table.grid(expand=True, padding=(0, 1))
     panels = []
     for title, lora_path in (("base model", ""), ("your LoRA", str(lora))):
         with console_err.status(f"drafting with the {title}"), load_backend(settings, lora_path=lora_path) as backend:
             view = next(iter(drafted_chain(settings, depth=1, backend=backend)))
         panels.append(_step_panel(view, settings.draft.confidence_threshold))
         panels[-1].title = f"{title} · confidence {view.confidence:.2f}"
-    console.print(Columns(panels, equal=True, expand=True))
+        side_by_side.add_column(ratio=1)
+    side_by_side.add_row(*panels)
+    console.print(side_by_side)
 
 
 def _print_demo_chain(settings: Settings, as_json: bool) -> None:

@@ -1,10 +1,12 @@
-"""The exchange index: Chroma is the store of record, a numpy cache answers queries.
+"""The exchange index: Chroma is the store of record, a numpy cache answers the filters.
 
-Chroma keeps every exchange (vector, texts, metadata) on disk. Its metadata filters are slow
-(~30 ms p95 for a timestamp range at 20k documents), and every query here is filtered (as-of cut,
-the current thread's future), so queries run on a cache beside it: the vectors as one float32
-matrix sorted by time plus the timestamps and thread ids. The as-of cut is then a prefix of the
-matrix and k-NN is one matrix-vector product (docs/retrieval.md has the measurements).
+Chroma keeps every exchange (vector and metadata) on disk. Its metadata filters are slow, and
+every query here is filtered (the as-of cut, the current thread's future), so a cache beside it
+holds the vectors as one float32 matrix sorted by time, with the timestamps and thread ids. The
+as-of cut is then a prefix of the matrix. Up to `exact_search_rows` rows before the cut, a query
+is one exact matrix-vector product over that prefix; beyond, Chroma's HNSW graph proposes ids
+(its fast part), and the cache filters them and scores them exactly. docs/retrieval.md has the
+measurements.
 
 The cache is deleted before Chroma is changed and written after, so a crash leaves no stale
 cache; a missing one is rebuilt from Chroma on open.
