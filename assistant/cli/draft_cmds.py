@@ -54,11 +54,11 @@ class _TokenStatus:
 def draft(
     thread: Annotated[str, typer.Argument(help="Thread id or title (see `predraft threads`).")],
     depth: Annotated[int | None, typer.Option(
-        help="Replies to draft along the predicted chain [default: draft.depth].")] = None,
+        help="Replies to draft along the predicted chain \\[default: draft.depth].")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Write as you did then: a year (2021) or a date "
                                               "(2021-06-30). Evidence comes only from before it.")] = None,
     candidates: Annotated[int | None, typer.Option(
-        "--candidates", "-k", help="Candidates per step [default: draft.candidates].")] = None,
+        "--candidates", "-k", help="Candidates per step \\[default: draft.candidates].")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output: one object per step.")] = False,
 ) -> None:
     """Pre-draft your reply in a thread, then the reply after the one the other side will likely send.
@@ -90,7 +90,7 @@ def draft(
 @app.command(rich_help_panel=DRAFT)
 def watch(
     path: Annotated[Path, typer.Argument(help="An export file or folder that your chat app re-exports into.")],
-    depth: Annotated[int | None, typer.Option(help="Replies to pre-draft per chain [default: draft.depth].")] = None,
+    depth: Annotated[int | None, typer.Option(help="Replies to pre-draft per chain \\[default: draft.depth].")] = None,
 ) -> None:
     """Watch an export: when it changes, import what is new, update the index and pre-draft replies.
 
