@@ -260,7 +260,7 @@ def feedback_stats(
     buckets = Table("confidence", "answered", "accepted", "edited", "acceptance", "used",
                     title=f"by confidence (gate: {threshold:.2f})", title_justify="left")
     for b in stats.buckets:
-        label = b.label + (" (under the gate)" if b.high <= threshold else "")
+        label = b.label + (" (under the gate)" if b.low < threshold else "")
         buckets.add_row(label, str(b.answered), str(b.accepted), str(b.edited), _rate(b.acceptance_rate),
                         _rate(b.used_rate))
     console.print(Panel(summary, expand=False), buckets)

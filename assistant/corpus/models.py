@@ -84,7 +84,7 @@ class Message:
     sender_id: int | None
     sender: str | None
     timestamp: datetime  # UTC, aware
-    utc_offset_min: int | None  # the offset the export stated; None when it gave local time only
+    utc_offset_min: int | None  # offset of the wall-clock time the export wrote (ingest.timezone if unstated)
     text: str
     kind: Kind
     media: str | None

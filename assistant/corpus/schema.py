@@ -55,7 +55,7 @@ def _m001_initial(db: sqlite3.Connection) -> None:
             sender_id INTEGER REFERENCES people(id),
             sender_name TEXT,
             ts INTEGER NOT NULL,            -- UTC milliseconds since the epoch
-            utc_offset_min INTEGER,          -- offset stated by the export, if any
+            utc_offset_min INTEGER,          -- offset of the exported wall-clock time
             text TEXT NOT NULL,
             kind TEXT NOT NULL CHECK (kind IN ('text', 'media', 'system', 'reaction')),
             media TEXT,

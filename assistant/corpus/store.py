@@ -33,15 +33,14 @@ class ImportReport:
     warnings: list[ParseWarning] = field(default_factory=list)
 
 
-def to_utc_ms(ts: datetime, local_tz: tzinfo) -> tuple[int, int | None]:
-    """UTC milliseconds, plus the export's own offset in minutes when it stated one."""
-    if ts.tzinfo is None or ts.utcoffset() is None:
-        aware = ts.replace(tzinfo=local_tz)
-        offset = None
-    else:
-        aware = ts
-        offset = int(ts.utcoffset().total_seconds() // 60)
-    return int(aware.timestamp() * 1000), offset
+def to_utc_ms(ts: datetime, local_tz: tzinfo) -> tuple[int, int]:
+    """UTC milliseconds, plus the offset of the wall-clock time the export wrote, in minutes.
+
+    Exports without offsets (WhatsApp, Signal) are read in `ingest.timezone`; storing the offset that
+    zone had then keeps the writer's local day for prompt headers and transcripts.
+    """
+    aware = ts.replace(tzinfo=local_tz) if ts.tzinfo is None or ts.utcoffset() is None else ts
+    return int(aware.timestamp() * 1000), int(aware.utcoffset().total_seconds() // 60)
 
 
 def _content_key(sender: str | None, ts_ms: int, kind: str, text: str, occurrence: int) -> str:

@@ -74,7 +74,7 @@ def test_naive_times_use_the_configured_zone_and_aware_keep_their_offset(corpus)
 
     corpus.import_events("f", "sha", "telegram", events(), BERLIN)
     naive, aware = corpus.messages(corpus.threads()[0].id)
-    assert naive.timestamp.hour == 10 and naive.utc_offset_min is None  # Berlin summer time is UTC+2
+    assert naive.timestamp.hour == 10 and naive.utc_offset_min == 120  # read in Berlin summer time, UTC+2
     assert aware.timestamp.hour == 10 and aware.utc_offset_min == 120
 
 
