@@ -102,6 +102,11 @@ class DraftChain:
     ) -> ChainView:
         """Draft replies for the thread and stop at the first review."""
         thread = self.corpus.thread(thread_ref)
+        excluded = self.corpus.excluded_ids()
+        if excluded and any(m.sender_id in excluded for m in self.corpus.messages(thread.id)):
+            # A draft's prompt is stored as feedback and feeds training: an excluded contact's words must not.
+            raise ChainError(f"{thread.title!r} includes a contact excluded by `predraft consent`: "
+                             "predraft does not draft there")
         if self.corpus.me() is None:
             raise ChainError("no sender is marked as you, so there is no side to draft for: run `predraft me`, "
                              "then `predraft me set NAME`")
