@@ -12,25 +12,27 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.corpus.models import Message, Thread
 from assistant.corpus.store import Corpus
 from assistant.errors import PredraftError
 from assistant.feedback.store import Decision
 from assistant.privacy import PrivacyPolicy, usable_threads
 from graphs.predraft.prompts import CHARS_PER_TOKEN
-from training.examples import FILTERS, Example, thread_examples
+from training.examples import FILTERS, Example, drop_duplicates, thread_examples
 from training.feedback_export import cap_feedback, sft_examples
 from training.records import GEMMA_TOKENS, example_row, io_record, messages_record, write_jsonl
 from training.splits import Split, split_examples
 
-FILES = ("train.jsonl", "val.jsonl", "train.io.jsonl", "val.io.jsonl", "summary.json")
+PARALLEL_FROM_MESSAGES = 50_000  # below this, starting worker processes costs more than it saves
 
 
 class DatasetError(PredraftError):
@@ -55,20 +57,43 @@ class DatasetBuild:
         return self.split.val
 
 
-def collect(
-    threads: Iterable[tuple[Thread, list[Message]]], settings: Settings, my_name: str
-) -> tuple[list[Example], Counter[str], int]:
-    """Examples of every thread, what the filters removed, and how many threads were read."""
-    examples: list[Example] = []
-    removed: Counter[str] = Counter()
-    seen: set[bytes] = set()
-    n_threads = 0
-    for thread, messages in threads:
-        n_threads += 1
-        outcome = thread_examples(thread, messages, settings.dataset, my_name, settings.privacy.redact_names, seen)
-        examples += outcome.examples
-        removed.update(outcome.removed)
-    return examples, removed, n_threads
+@dataclass
+class Collected:
+    examples: list[Example]
+    removed: Counter[str]
+    threads: int
+
+
+def collect(corpus_path: Path, settings: Settings, my_name: str, thread_ids: set[int] | None = None) -> Collected:
+    """Examples of the given threads (all by default), read through the privacy policy."""
+    collected = Collected([], Counter(), 0)
+    with Corpus(corpus_path) as corpus:
+        for thread, messages in usable_threads(corpus, PrivacyPolicy.from_settings(settings), thread_ids):
+            outcome = thread_examples(thread, messages, settings.dataset, my_name, settings.privacy.redact_names)
+            collected.examples += outcome.examples
+            collected.removed.update(outcome.removed)
+            collected.threads += 1
+    return collected
+
+
+def collect_all(corpus: Corpus, settings: Settings, my_name: str) -> Collected:
+    """`collect` over every thread, in parallel processes for a big corpus (one per core, at most 4),
+    then duplicates dropped in thread order, as a single process would."""
+    ids = [t.id for t in corpus.threads()]
+    messages = corpus.db.execute("SELECT count(*) FROM messages").fetchone()[0]
+    workers = min(os.cpu_count() or 1, 4, len(ids)) if messages >= PARALLEL_FROM_MESSAGES else 1
+    if workers <= 1:
+        parts = [collect(corpus.path, settings, my_name)]
+    else:
+        chunks = [set(ids[i::workers]) for i in range(workers)]
+        with ProcessPoolExecutor(workers) as pool:
+            parts = list(pool.map(collect, repeat(corpus.path), repeat(settings), repeat(my_name), chunks))
+    position = {thread_id: i for i, thread_id in enumerate(ids)}
+    merged = sorted((e for part in parts for e in part.examples), key=lambda e: position[e.thread_id])  # stable
+    examples, duplicates = drop_duplicates(merged)
+    removed = sum((part.removed for part in parts), Counter())
+    removed["duplicate"] += duplicates
+    return Collected(examples, removed, sum(part.threads for part in parts))
 
 
 def build_dataset(corpus: Corpus, settings: Settings, decisions: Sequence[Decision] = ()) -> DatasetBuild:
@@ -76,8 +101,8 @@ def build_dataset(corpus: Corpus, settings: Settings, decisions: Sequence[Decisi
     me = corpus.me()
     if me is None:
         raise DatasetError("no sender is marked as you: run `predraft me` for suggestions, then `predraft me set NAME`")
-    threads = usable_threads(corpus, PrivacyPolicy.from_settings(settings))
-    human, removed, n_threads = collect(threads, settings, me.name)
+    found = collect_all(corpus, settings, me.name)
+    human, removed, n_threads = found.examples, found.removed, found.threads
     cfg = settings.dataset
     if len(human) < cfg.min_examples:
         raise DatasetError(too_few_message(len(human), removed, n_threads, cfg.min_examples))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -136,10 +136,33 @@ def aligned_turns(session: Sequence[Message], settings: DatasetSettings) -> tupl
     return flat, offsets
 
 
-def contact_label(thread: Thread, turns: Sequence[Turn], my_name: str, redact_names: bool) -> str:
+def contact_label(thread: Thread, context: Sequence[Turn], earlier: Callable[[], Sequence[Turn]], my_name: str,
+                  redact_names: bool) -> str:
+    """The group's name, or the other person as the draft graph names them (the last other speaker).
+
+    The turn before the user's is nearly always the other person's; only when it is not (a dropped
+    photo) does the search go back through `earlier()`, the whole conversation so far.
+    """
     if thread.is_group:
         return thread.title
-    return NEUTRAL_CONTACT if redact_names else other_speaker(thread, turns, my_name)
+    if redact_names:
+        return NEUTRAL_CONTACT
+    return other_speaker(thread, context if context and context[-1]["speaker"] != ME else earlier(), my_name)
+
+
+def _example(thread: Thread, n: int, run: Sequence[Message], replies: list[str], flat: list[Turn], before: int,
+             settings: DatasetSettings, my_name: str, redact_names: bool) -> Example:
+    """The example for a user turn whose context is the first `before` turns of session `n`."""
+    # prompt_lines looks at the last max_context_messages turns only: slice before calling it.
+    context = flat[max(0, before - settings.max_context_messages) : before]
+    lines = prompt_lines(context, settings.max_context_messages, settings.context_tokens)
+    contact = contact_label(thread, context, lambda: flat[:before], my_name, redact_names)
+    head = cached_header(thread.platform, contact, local_date(run[0]), thread.is_group)
+    return Example(
+        prompt=build_prompt(head, lines), target=render_reply(replies), messages=tuple(replies),
+        when=run[0].timestamp, thread_id=thread.id, session=f"{thread.id}:{n}", platform=thread.platform,
+        context_messages=len(lines),
+    )
 
 
 def thread_examples(
@@ -148,10 +171,8 @@ def thread_examples(
     settings: DatasetSettings,
     my_name: str,
     redact_names: bool = False,
-    seen: set[bytes] | None = None,
 ) -> ThreadOutcome:
-    """Examples of one thread. `seen` carries duplicate keys across threads (the same chat exported twice)."""
-    seen = set() if seen is None else seen
+    """Examples of one thread (duplicates across threads are dropped later, by `drop_duplicates`)."""
     examples: list[Example] = []
     removed: Counter[str] = Counter()
     for n, session in enumerate(sessions(spoken(messages), settings.conversation_gap_hours)):
@@ -161,26 +182,21 @@ def thread_examples(
             run = session[start:end]
             replies = reply_messages(run)
             reason = rejection(run, replies, settings)
-            # prompt_lines looks at the last max_context_messages turns only: slice before calling it.
-            context = flat[max(0, offsets[start] - settings.max_context_messages) : offsets[start]]
-            lines = prompt_lines(context, settings.max_context_messages, settings.context_tokens)
-            first = run[0]
-            # The last other speaker names a 1-on-1 chat; look further back only when the slice has none.
-            speakers = context if any(t["speaker"] != ME for t in context) else flat[: offsets[start]]
-            head = cached_header(thread.platform, contact_label(thread, speakers, my_name, redact_names),
-                          local_date(first), thread.is_group)
-            prompt = build_prompt(head, lines)
-            target = render_reply(replies) if replies else ""
-            if reason is None:
-                key = hashlib.blake2b(f"{prompt.partition(chr(10))[2]}\x1f{target}".encode(), digest_size=16).digest()
-                reason = "duplicate" if key in seen else None
-                seen.add(key)
             if reason is not None:
                 removed[reason] += 1
                 continue
-            examples.append(Example(
-                prompt=prompt, target=target, messages=tuple(replies), when=first.timestamp,
-                thread_id=thread.id, session=f"{thread.id}:{n}", platform=thread.platform,
-                context_messages=len(lines),
-            ))
+            examples.append(_example(thread, n, run, replies, flat, offsets[start], settings, my_name, redact_names))
     return ThreadOutcome(examples, removed)
+
+
+def drop_duplicates(examples: Sequence[Example]) -> tuple[list[Example], int]:
+    """The first of each (context, reply) pair: a chat imported twice (two devices, two exports) counts once.
+    The header is left out of the comparison, so the same chat under two platform names is caught too."""
+    kept, seen = [], set()
+    for e in examples:
+        key = hashlib.blake2b(f"{e.context}\x1f{e.target}".encode(), digest_size=16).digest()
+        if key not in seen:
+            seen.add(key)
+            kept.append(e)
+    return kept, len(examples) - len(kept)
+

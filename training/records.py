@@ -9,11 +9,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import orjson
 
 if TYPE_CHECKING:
     from training.examples import Example
@@ -53,14 +54,15 @@ def example_row(e: Example) -> dict:
 
 
 def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
+    """One JSON object per line, UTF-8. orjson: json.dumps was a fifth of a 1M-message build."""
     n = 0
-    with path.open("w", encoding="utf-8") as fh:
+    with path.open("wb") as fh:
         for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.write(orjson.dumps(row) + b"\n")
             n += 1
     return n
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    with path.open("rb") as fh:
+        return [orjson.loads(line) for line in fh if line.strip()]

@@ -3,7 +3,7 @@
 from assistant.corpus.models import Kind
 from assistant.prompting import build_prompt, header, render_reply
 from conftest import Chat
-from training.examples import NEUTRAL_CONTACT, thread_examples
+from training.examples import NEUTRAL_CONTACT, drop_duplicates, thread_examples
 
 HEAD = "### WhatsApp chat with Maya Chen · Thursday 2023-06-01"
 
@@ -71,11 +71,12 @@ def test_each_filter_counts_what_it_removed(chat, settings):
 
 def test_duplicates_across_threads_are_dropped(chat, settings):
     chat.say("Maya Chen", "dinner?").say("Sam Carter", "yess")
-    seen: set[bytes] = set()
-    cfg = settings.dataset
-    first = thread_examples(chat.thread, chat.messages, cfg, "Sam Carter", seen=seen)
-    again = thread_examples(chat.thread, chat.messages, cfg, "Sam Carter", seen=seen)
-    assert len(first.examples) == 1 and again.examples == [] and again.removed["duplicate"] == 1
+    first = thread_examples(chat.thread, chat.messages, settings.dataset, "Sam Carter").examples
+    other_platform = Chat(platform="signal")
+    other_platform.say("Maya Chen", "dinner?").say("Sam Carter", "yess")
+    again = thread_examples(other_platform.thread, other_platform.messages, settings.dataset, "Sam Carter").examples
+    kept, dropped = drop_duplicates(first + again)
+    assert kept == first and dropped == 1
 
 
 def test_redact_names_puts_a_neutral_contact_in_the_header(chat, settings):
