@@ -5,7 +5,7 @@ import json
 import pytest
 
 from assistant.feedback.store import Decision
-from training.dataset import DatasetError, build_dataset, collect_all, dataset_dir, load_examples, write_dataset
+from training.dataset import DatasetError, build_dataset, dataset_dir, load_examples, write_dataset
 from training_chats import EXCLUDED_WORDS, EXCHANGES, PHONE
 
 
@@ -63,13 +63,3 @@ def test_feedback_is_capped_by_the_human_ratio_and_deterministic(corpus, setting
         [e.prompt for e in build.feedback]
     assert {e.target for e in build.feedback} <= {f" sent {i}\n" for i in range(20)}
 
-
-def test_parallel_collection_gives_the_same_examples_in_the_same_order(corpus, settings, monkeypatch):
-    import training.dataset
-
-    single = collect_all(corpus, settings, "Sam Carter")
-    monkeypatch.setattr(training.dataset, "PARALLEL_FROM_MESSAGES", 0)
-    monkeypatch.setattr(training.dataset.os, "cpu_count", lambda: 2)
-    parallel = collect_all(corpus, settings, "Sam Carter")
-    assert [e.prompt + e.target for e in parallel.examples] == [e.prompt + e.target for e in single.examples]
-    assert (parallel.removed, parallel.threads, len(parallel.examples)) == (single.removed, 3, 32)
