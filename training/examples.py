@@ -2,8 +2,8 @@
 
 Pure functions. The conventions that decide what the model sees (which messages count, media
 placeholders, conversation breaks, the context budget) are the draft graph's own
-(`graphs.predraft.prompts`), called here message by message, so a training prompt is byte for byte
-the prompt `predraft draft` would build at that point of the thread.
+(`graphs.predraft.prompts`), called here for each conversation and each turn, so a training prompt
+is byte for byte the prompt `predraft draft` would build at that point of the thread.
 """
 
 from __future__ import annotations

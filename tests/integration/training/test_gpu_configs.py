@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -41,8 +42,9 @@ def test_gpu_qlora_run_folder_passes_axolotl_validation(settings, axolotl_venv):
         "attn_implementation": "flash_attention_2", "deepspeed": None, "bf16": "auto", "sequence_len": 2048,
         "micro_batch_size": 4, "max_steps": None, "num_epochs": 2.0,
     }
-    first = (outcome.run.folder / "data" / "train.io.jsonl").read_text().splitlines()[0]
-    assert '"text": "### WhatsApp' in first and "<|im_end|>" in first  # Qwen: no BOS, its own end of turn
+    prompt, reply = json.loads((outcome.run.folder / "data" / "train.io.jsonl").read_text().splitlines()[0])["segments"]
+    # Qwen: no BOS, and its own end of turn
+    assert prompt["text"].startswith("### WhatsApp chat with Maya Chen") and reply["text"].endswith("🚲\n<|im_end|>")
 
 
 def test_multi_gpu_run_folder_ships_deepspeed_and_validates_with_zero2_and_zero3(settings, axolotl_venv):
