@@ -12,6 +12,11 @@ transcript that the model continues:
 The user is always "Me". Each message is one line; a line break inside a message becomes a new
 line indented with a tab. The header carries the date, so the model learns *when* a reply was
 written and `--as-of` can ask for the writer of another year.
+
+A control token spelled out in a message ("<eos>", "<start_of_turn>", "<|im_end|>") gets a zero-width
+space after its "<" in prompts and targets: llama.cpp tokenizes predraft's text with special=False,
+but a training tokenizer reads such text as the token itself, and "<eos>" typed in a chat would
+teach the model to stop there.
 """
 
 from __future__ import annotations
@@ -23,7 +28,13 @@ from datetime import date
 
 ME = "Me"
 HEADER_PREFIX = "### "
+NEUTRAL_CONTACT = "a contact"  # the header's name for the other person of a 1-on-1 chat under privacy.redact_names
 _SPEAKER_LINE = re.compile(r"^([^\t\n:][^\n:]{0,60}):(?: |$)")
+# Gemma's control tokens, and the <|...|> form of Qwen's and Llama 3's (the training profiles' models).
+_CONTROL_TOKEN_REST = r"(?:bos|eos|pad|unk|mask|start_of_turn|end_of_turn|unused\d+|\|[a-z0-9_]+\|)>"
+_ZERO_WIDTH_SPACE = "\u200b"
+_CONTROL_TEXT = re.compile(f"<(?={_CONTROL_TOKEN_REST})")
+_BROKEN_CONTROL_TEXT = re.compile(f"<{_ZERO_WIDTH_SPACE}(?={_CONTROL_TOKEN_REST})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +54,11 @@ def platform_label(platform: str) -> str:
     return labels.get(platform, platform.capitalize())
 
 
+def media_placeholder(media: str | None) -> str:
+    """`<photo>`, `<voice>`, `<media>`: a message with no text, in prompts, the index and the transcript view."""
+    return f"<{media or 'media'}>"
+
+
 def render_message(speaker: str, text: str) -> str:
     speaker = speaker.replace(":", "").replace("\n", " ").strip() or "Someone"
     body = "\n\t".join(part.strip() for part in text.strip().splitlines()) or "…"
@@ -55,18 +71,26 @@ def render_transcript(head: str, lines: Iterable[Line]) -> str:
 
 def build_prompt(head: str, context: Sequence[Line], speaker: str = ME) -> str:
     """The transcript so far, ending with `speaker:` for the model to continue."""
-    return render_transcript(head, context) + f"{speaker}:"
+    return break_control_text(render_transcript(head, context) + f"{speaker}:")
 
 
 def render_reply(messages: Sequence[str], speaker: str = ME) -> str:
     """The training target after `build_prompt`: ' yes\\nMe: on my way\\n'."""
     first, *rest = [render_message(speaker, m) for m in messages]
-    return first[len(speaker) + 1 :] + "".join("\n" + line for line in rest) + "\n"
+    return break_control_text(first[len(speaker) + 1 :] + "".join("\n" + line for line in rest) + "\n")
+
+
+def break_control_text(text: str) -> str:
+    """`text` with a zero-width space after the "<" of each spelled-out control token: it reads the same,
+    and every tokenizer sees plain words."""
+    return _CONTROL_TEXT.sub("<" + _ZERO_WIDTH_SPACE, text)
 
 
 def parse_reply(generated: str, speaker: str = ME) -> list[str]:
     """Split a generated continuation into the speaker's messages; stop at anyone else's line."""
     messages: list[str] = []
+    # The model writes control text the way its prompts showed it: broken (see break_control_text).
+    generated = _BROKEN_CONTROL_TEXT.sub("<", generated)
     for i, raw in enumerate(generated.split("\n")):
         if raw.startswith("\t") and messages:
             messages[-1] += "\n" + raw[1:]

@@ -32,6 +32,7 @@ import yaml
 
 from assistant.config import configs_dir
 from assistant.errors import PredraftError
+from assistant.files import write_atomic
 from training.dataset import load_examples
 from training.profiles import Profile
 from training.records import io_record, write_jsonl
@@ -82,7 +83,7 @@ class Run:
 
     def update(self, **values) -> dict:
         info = {**self.info(), **values} if (self.folder / RUN_FILE).is_file() else values
-        (self.folder / RUN_FILE).write_text(json.dumps(info, indent=2, default=str))
+        write_atomic(self.folder / RUN_FILE, json.dumps(info, indent=2, default=str))
         return info
 
     def checkpoints(self, complete: bool = True) -> list[Path]:

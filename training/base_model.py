@@ -11,13 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.models.sha256_cache import file_sha256
 from training import hf_base
 from training.profiles import Profile
 from training.venv import run_script
 
 GEMMA_DIR = "gemma3-270m-hf"
 TINY_DIR = "tiny-llama"
-_SHA_CACHE = "sha256-cache.json"
 
 
 def base_gguf(settings: Settings) -> Path:
@@ -27,22 +27,6 @@ def base_gguf(settings: Settings) -> Path:
     from assistant.models.default_model import default_gguf_path
 
     return default_gguf_path()
-
-
-def gguf_sha256(path: Path, cache_dir: Path) -> str:
-    """sha256 of a model file, remembered by (path, size, mtime) so a 250 MB file is hashed once."""
-    stat = path.stat()
-    key = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
-    cache_file = cache_dir / _SHA_CACHE
-    try:
-        cache = json.loads(cache_file.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        cache = {}
-    if key not in cache:
-        cache[key] = hf_base.file_sha256(path)
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        cache_file.write_text(json.dumps(cache, indent=1))
-    return cache[key]
 
 
 def read_stamp(folder: Path) -> dict | None:
@@ -64,7 +48,8 @@ def ensure_base(profile: Profile, settings: Settings, venv: Path, on_line: Calla
     gguf = base_gguf(settings)
     folder = settings.models_dir / GEMMA_DIR
     stamp = read_stamp(folder)
-    if stamp is None or stamp.get("gguf_sha256") != gguf_sha256(gguf, settings.models_dir):
+    sha256 = file_sha256(gguf, settings.models_dir)
+    if stamp is None or stamp.get("gguf_sha256") != sha256:
         on_line(f"building the training copy of {gguf.name} in {folder} (once, a few minutes)")
-        run_script(venv, Path(hf_base.__file__), ["gemma", str(gguf), str(folder)], on_line)
+        run_script(venv, Path(hf_base.__file__), ["gemma", str(gguf), sha256, str(folder)], on_line)
     return str(folder)

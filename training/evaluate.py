@@ -193,7 +193,8 @@ def evaluate_run(
     options = replace(GenerationOptions.from_settings(settings.model), max_tokens=min(settings.model.max_tokens, 48))
     for name, adapter in (("base", None), ("lora", lora)):
         with LlamaCppBackend(base_gguf, lora_path=adapter, n_ctx=settings.model.n_ctx,
-                             n_threads=settings.model.n_threads, seed=settings.model.seed) as backend:
+                             n_threads=settings.model.n_threads, seed=settings.model.seed,
+                             sha256_cache_dir=settings.models_dir) as backend:
             model_drafts(backend, name, cases, options, candidates, lambda: on_step(name))
     rep = report(cases, embedder.embed, {"run": run.name, "lora": str(lora), "base_gguf": str(base_gguf),
                                          "limit": limit, "candidates": candidates})

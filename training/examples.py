@@ -18,13 +18,12 @@ from functools import lru_cache
 
 from assistant.config import DatasetSettings
 from assistant.corpus.models import Kind, Message, Thread
-from assistant.prompting import ME, build_prompt, header, render_reply
+from assistant.prompting import ME, NEUTRAL_CONTACT, build_prompt, header, render_reply
 from graphs.predraft.prompts import conversation_turns, other_speaker, prompt_lines
 from graphs.predraft.state import Turn
 
 # One header per chat and day: formatting the date is a good share of an example's cost (see benchmarks/dataset.py).
 cached_header = lru_cache(maxsize=4096)(header)
-NEUTRAL_CONTACT = "a contact"  # the header's label for a 1-on-1 chat when privacy.redact_names is on
 _LINK = re.compile(r"(?:https?://|www\.)\S+|<URL>|\[URL\]", re.IGNORECASE)
 
 # Why a user turn did not become an example, in the order the checks run.

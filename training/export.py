@@ -22,11 +22,12 @@ import numpy as np
 from safetensors.numpy import load_file
 
 from assistant.errors import PredraftError
+from assistant.files import write_atomic
 from assistant.models.gguf_header import read_header
-from assistant.models.llama_cpp import check_lora_matches
+from assistant.models.llama_cpp import BASE_SHA256_KEY, check_lora_base, check_lora_matches
+from assistant.models.sha256_cache import file_sha256
 from training.axolotl import Run
 
-SHA_KEY = "predraft.base.sha256"
 RUN_KEY = "predraft.run"
 LORA_FILE = "lora.gguf"
 MERGED_FILE = "merged.gguf"
@@ -158,7 +159,7 @@ def export_run(run: Run, base_gguf: Path, base_sha256: str, merged: bool = False
     folder.mkdir(exist_ok=True)
     lora = folder / LORA_FILE
     partial = lora.with_suffix(".partial")
-    write_lora_gguf(pairs, arch, alpha, partial, {SHA_KEY: base_sha256, RUN_KEY: run.name})
+    write_lora_gguf(pairs, arch, alpha, partial, {BASE_SHA256_KEY: base_sha256, RUN_KEY: run.name})
     check_lora_matches(header, read_header(partial), partial, base_gguf)  # shapes, as llama.cpp checks them
     partial.replace(lora)
     merged_path = None
@@ -171,14 +172,9 @@ def export_run(run: Run, base_gguf: Path, base_sha256: str, merged: bool = False
     return Export(lora, merged_path, base_gguf, len(pairs))
 
 
-def check_export(lora: Path, base_gguf: Path, base_sha256: str) -> None:
-    """Raise unless the LoRA was exported for exactly this base GGUF (by sha256)."""
-    recorded = read_header(lora).metadata.get(SHA_KEY)
-    if recorded is not None and recorded != base_sha256:
-        raise ExportError(
-            f"{lora} was trained on a base model with sha256 {str(recorded)[:12]}…, not {base_gguf} "
-            f"({base_sha256[:12]}…): point model.gguf_path at the model it was trained on, or retrain"
-        )
+def check_export(lora: Path, base_gguf: Path, sha256_cache_dir: Path) -> None:
+    """Raise ModelError unless the LoRA was exported for exactly this base GGUF (by sha256), as loading it will."""
+    check_lora_base(read_header(lora), lora, base_gguf, lambda: file_sha256(base_gguf, sha256_cache_dir))
 
 
 def activate(lora: Path, data_dir: Path) -> Path:
@@ -190,5 +186,5 @@ def activate(lora: Path, data_dir: Path) -> Path:
     path = data_dir / USER_CONFIG_NAME
     doc = tomlkit.parse(path.read_text()) if path.is_file() else tomlkit.document()
     doc.setdefault("model", tomlkit.table())["lora_path"] = str(lora)
-    path.write_text(tomlkit.dumps(doc))
+    write_atomic(path, tomlkit.dumps(doc))
     return path

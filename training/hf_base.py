@@ -3,7 +3,7 @@
 Run as a script by that environment's Python (`python -P hf_base.py ...`), so it imports nothing
 from predraft: the folder it writes is read by the same transformers that Axolotl trains with.
 
-- `gemma GGUF OUT`: the default model's weights dequantized from its GGUF (the exact weights that
+- `gemma GGUF SHA256 OUT`: the default model's weights dequantized from its GGUF (the exact weights that
   llama.cpp serves, so a LoRA trained on them fits the served model), plus a tokenizer rebuilt from
   the GGUF vocabulary that tokenizes exactly as llama.cpp does.
 - `tiny OUT`: a randomly initialised two-layer Llama with a byte-level tokenizer, for smoke tests:
@@ -16,7 +16,6 @@ folder without one is an interrupted build.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import sys
@@ -26,14 +25,6 @@ STAMP = "predraft-base.json"
 
 # llama.cpp token types in tokenizer.ggml.token_type
 _NORMAL, _USER_DEFINED = 1, 4
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def gemma_tokenizer(gguf_path: Path):
@@ -77,7 +68,7 @@ def gemma_tokenizer(gguf_path: Path):
                                    unk_token=special["unknown"], pad_token=special["padding"])
 
 
-def build_gemma(gguf_path: Path, out_dir: Path) -> None:
+def build_gemma(gguf_path: Path, gguf_sha256: str, out_dir: Path) -> None:
     from transformers import AutoModelForCausalLM
 
     staging = _staging(out_dir)
@@ -92,7 +83,7 @@ def build_gemma(gguf_path: Path, out_dir: Path) -> None:
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     model.save_pretrained(staging)
-    _finish(staging, out_dir, {"kind": "gemma", "gguf": str(gguf_path), "gguf_sha256": file_sha256(gguf_path)})
+    _finish(staging, out_dir, {"kind": "gemma", "gguf": str(gguf_path), "gguf_sha256": gguf_sha256})
 
 
 def byte_tokenizer():
@@ -148,12 +139,13 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="kind", required=True)
     gemma = sub.add_parser("gemma")
     gemma.add_argument("gguf", type=Path)
+    gemma.add_argument("sha256", help="the GGUF's sha256 (hashed and cached by the caller), for the stamp")
     gemma.add_argument("out", type=Path)
     tiny = sub.add_parser("tiny")
     tiny.add_argument("out", type=Path)
     args = parser.parse_args(argv)
     if args.kind == "gemma":
-        build_gemma(args.gguf, args.out)
+        build_gemma(args.gguf, args.sha256, args.out)
     else:
         build_tiny(args.out)
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.models.sha256_cache import file_sha256
 from training import check_config
 from training.axolotl import Metrics, Progress, Run, TrainError, find_run, new_run_name, prepare_run, run_axolotl
-from training.base_model import base_gguf, ensure_base, gguf_sha256
+from training.base_model import base_gguf, ensure_base
 from training.dataset import dataset_dir
 from training.export import Export, activate, check_export, export_run
 from training.profiles import PROFILES, Profile
@@ -69,7 +70,7 @@ def train(settings: Settings, req: TrainRequest, on_line: OnLine,
         gguf = base_gguf(settings) if profile.base == "gemma" else None
         run = prepare_run(
             folder, profile, dataset, base, base_gguf=str(gguf or ""),
-            base_gguf_sha256=gguf_sha256(gguf, settings.models_dir) if gguf else "",
+            base_gguf_sha256=file_sha256(gguf, settings.models_dir) if gguf else "",
             max_steps=req.steps, save_steps=req.save_steps, wandb=req.wandb,
         )
     if req.config_only:
@@ -99,7 +100,7 @@ def export(settings: Settings, run_name: str | None, merged: bool, make_active: 
     if not run.info().get("base_gguf_sha256"):
         raise TrainError(f"run {run.name} (profile {run.info()['profile']}) did not train on a GGUF model, so it "
                          "has no llama.cpp export; only gemma3-270m-cpu runs export")
-    result = export_run(run, gguf, gguf_sha256(gguf, settings.models_dir), merged=merged)
+    result = export_run(run, gguf, file_sha256(gguf, settings.models_dir), merged=merged)
     config = activate(result.lora, settings.data_dir) if make_active else None
     return result, config
 
@@ -112,5 +113,5 @@ def evaluate(settings: Settings, run_name: str | None, limit: int, candidates: i
     if not lora.is_file():
         lora = export(settings, run.name, merged=False, make_active=False)[0].lora
     gguf = base_gguf(settings)
-    check_export(lora, gguf, gguf_sha256(gguf, settings.models_dir))
+    check_export(lora, gguf, settings.models_dir)
     return evaluate_run(run, settings, gguf, lora, limit=limit, candidates=candidates, on_step=on_step)

@@ -5,6 +5,9 @@
 - input_output: Axolotl's template-free segments. The text is the inference prompt byte for byte;
   only the reply segment is trained. Axolotl tokenizes each segment with add_special_tokens=False
   (axolotl/prompt_strategies/input_output.py), so BOS and EOS are written into the text here.
+
+Prompt and target come with any control token a message spelled out already broken
+(`assistant.prompting.break_control_text`), so the BOS and EOS written here are the only ones.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
+
+from assistant.prompting import break_control_text
 
 if TYPE_CHECKING:
     from training.examples import Example
@@ -33,7 +38,7 @@ def messages_record(e: Example) -> dict:
     return {"messages": [
         {"role": "system", "content": e.header},
         {"role": "user", "content": e.context},
-        {"role": "assistant", "content": e.reply},
+        {"role": "assistant", "content": break_control_text(e.reply)},  # header and context are broken already
     ]}
 
 

@@ -1,7 +1,7 @@
 """The `predraft` command. Subcommands parse arguments and call library functions; nothing more.
 
-Each command module registers its commands on `app` when imported; the import order below is the
-order of the flow, which is how `--help` lists them.
+Each command module registers its commands on `app` when imported; `--help` lists them panel by panel
+in the order of the flow (app.PANELS), whatever the import order.
 """
 
 from __future__ import annotations

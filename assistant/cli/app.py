@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from assistant.config import DATA_DIR_ENV, Settings, default_data_dir, ensure_data_dir, load_settings
 from assistant.corpus.store import Corpus
@@ -30,10 +31,34 @@ your next replies. Everything stays on this machine.
 New here? [cyan]predraft demo[/] runs it all on bundled sample data.
 """
 
+# The --help panels, in the order of the flow above.
+COLLECT = "1. Collect"
+PEOPLE = "2. People and consent"
+TRAIN = "3. Train"
+RETRIEVE = "4. Retrieve"
+DRAFT = "5. Draft and review"
+TRY = "Try it"
+PANELS = (COLLECT, PEOPLE, TRAIN, RETRIEVE, DRAFT, TRY)
+
+
+class FlowOrderedGroup(TyperGroup):
+    """Lists commands panel by panel in flow order. Typer shows panels in the order their first command
+    was registered, and it registers sub-apps (me, consent, dataset) after every plain command, so
+    import order alone cannot put "2. People and consent" second."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        def flow_rank(name: str) -> int:
+            panel = getattr(self.commands[name], "rich_help_panel", None)
+            return PANELS.index(panel) if panel in PANELS else len(PANELS)
+
+        return sorted(super().list_commands(ctx), key=flow_rank)  # stable: a panel keeps registration order
+
+
 console = Console()
 console_err = Console(stderr=True)
 
 app = typer.Typer(
+    cls=FlowOrderedGroup,
     help=HELP,
     rich_markup_mode="rich",
     no_args_is_help=True,
@@ -90,4 +115,4 @@ def override(section: str, **values: Any) -> None:
 
 # Groups shared by several command modules.
 feedback_app = typer.Typer(help="Your review decisions: statistics, and export as training data.", no_args_is_help=True)
-app.add_typer(feedback_app, name="feedback", rich_help_panel="5. Draft and review")
+app.add_typer(feedback_app, name="feedback", rich_help_panel=DRAFT)

@@ -10,14 +10,11 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant.cli.app import app, console, console_err, override, state
+from assistant.cli.app import COLLECT, PEOPLE, app, console, console_err, override, state
 from assistant.corpus.charts import save_png, terminal_chart
 from assistant.corpus.stats import compute_stats
 from assistant.ingest.registry import all_parsers, get_parser
 from assistant.ingest.runner import ingest_paths
-
-COLLECT = "1. Collect"
-PEOPLE = "2. People and consent"
 
 me_app = typer.Typer(help="Which sender is you. Run without a subcommand for suggestions.", no_args_is_help=False)
 consent_app = typer.Typer(help="Keep contacts who did not consent out of training data and the retrieval index.",

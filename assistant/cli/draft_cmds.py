@@ -16,13 +16,11 @@ from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
-from assistant.cli.app import app, console, console_err, override, state
+from assistant.cli.app import DRAFT, app, console, console_err, override, state
 
 if TYPE_CHECKING:  # the graph pulls in torch and llama.cpp: imported when a command runs, not for --help
     from graphs.predraft.api import ChainView
     from graphs.predraft.watch import Refresh
-
-DRAFT = "5. Draft and review"
 
 
 def parse_as_of(value: str | None) -> date | None:

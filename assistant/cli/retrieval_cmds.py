@@ -7,10 +7,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from assistant.cli.app import app, console, console_err, override, state
+from assistant.cli.app import RETRIEVE, app, console, console_err, override, state
 from assistant.privacy import PrivacyPolicy
-
-RETRIEVE = "4. Retrieve"
 
 
 @app.command(rich_help_panel=RETRIEVE)

@@ -13,12 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
-from assistant.cli.app import app, console, console_err, feedback_app, override, state
+from assistant.cli.app import DRAFT, TRY, app, console, console_err, feedback_app, override, state
 from assistant.cli.draft_cmds import _step_json, _step_panel, parse_as_of
 from assistant.config import Settings
 
-DRAFT = "5. Draft and review"
-TRY = "Try it"
 AS_OF_HELP = "Write as you did then: a year (2021) or a date (2021-06-30)."
 
 

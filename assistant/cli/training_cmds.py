@@ -10,10 +10,9 @@ from rich.columns import Columns
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant.cli.app import app, console, console_err, feedback_app, override, state
+from assistant.cli.app import TRAIN, app, console, console_err, feedback_app, override, state
 from training.profiles import PROFILES
 
-TRAIN = "3. Train"
 PROFILE_HELP = "Training profile: " + "; ".join(f"[bold]{p.name}[/]: {p.summary}" for p in PROFILES.values())
 
 dataset_app = typer.Typer(help="Training data from your corpus and review feedback.", no_args_is_help=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from functools import cache
 from pathlib import Path
 
 from assistant.ingest import parsers as _parsers_pkg
@@ -18,10 +19,16 @@ def register(cls: type[Parser]) -> type[Parser]:
     return cls
 
 
+@cache
+def _import_every_parser() -> None:
+    # Once, even when some parser module was imported directly first: the registry is then not empty
+    # but not yet complete.
+    for mod in pkgutil.iter_modules(_parsers_pkg.__path__):
+        importlib.import_module(f"{_parsers_pkg.__name__}.{mod.name}")
+
+
 def all_parsers() -> dict[str, Parser]:
-    if not _REGISTRY:
-        for mod in pkgutil.iter_modules(_parsers_pkg.__path__):
-            importlib.import_module(f"{_parsers_pkg.__name__}.{mod.name}")
+    _import_every_parser()
     return dict(sorted(_REGISTRY.items()))
 
 

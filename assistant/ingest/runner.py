@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.corpus.store import Corpus, CorpusError, ImportReport
@@ -24,6 +25,15 @@ from assistant.ingest.registry import all_parsers, detect, get_parser
 
 FOLDER_THRESHOLD = 0.5  # a folder must be claimed confidently, else its files are looked at one by one
 SKIP_NAMES = {".DS_Store", "Thumbs.db", "__MACOSX"}
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")  # chat.db-wal beside chat.db is part of that database
+
+
+@runtime_checkable
+class NamesContentFiles(Protocol):
+    """A parser that reads only some files of what it claims (chat.db, not the Attachments/ beside it).
+    Other sources are hashed whole."""
+
+    def content_files(self, path: Path) -> list[Path]: ...
 
 
 @dataclass
@@ -62,10 +72,16 @@ def resolve_timezone(name: str) -> tzinfo:
     return ZoneInfo("UTC")
 
 
-def sha256_of(path: Path) -> str:
-    """Content hash of a file, or of a folder's files (names and bytes) in sorted order."""
+def content_files(path: Path, parser: Parser) -> list[Path]:
+    """The files whose bytes make up a source: those its parser names, else the file, else the folder's."""
+    if isinstance(parser, NamesContentFiles):
+        return parser.content_files(path)
+    return [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+
+
+def sha256_of(path: Path, files: list[Path]) -> str:
+    """Content hash of a source's files: their bytes, and for a folder their names too."""
     digest = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
     for file in files:
         if path.is_dir():
             digest.update(str(file.relative_to(path)).encode() + b"\0")
@@ -88,11 +104,19 @@ def _safe_extract(archive: Path, into: Path) -> Path:
     return into
 
 
+def _is_skipped(child: Path) -> bool:
+    """Files and folders that are never sources: system clutter, and the sidecars of a database beside them."""
+    if child.name in SKIP_NAMES or child.name.startswith("."):
+        return True
+    database = next((child.name.removesuffix(s) for s in SQLITE_SIDECARS if child.name.endswith(s)), None)
+    return database is not None and (child.parent / database).is_file()
+
+
 def _holds_other_exports(folder: Path, claimant: Parser) -> bool:
     """Whether a folder one parser claims whole also holds exports of another format (a WhatsApp chat
     beside a Discord JSON in one downloads folder): then it is a folder of sources, not one export."""
     for child in sorted(folder.iterdir()):
-        if child.name in SKIP_NAMES or child.name.startswith("."):
+        if _is_skipped(child):
             continue
         other = detect(child, FOLDER_THRESHOLD)
         if other is not None and other.name != claimant.name:
@@ -125,7 +149,7 @@ def find_sources(
             yield path, display, parser
             return
         for child in sorted(path.iterdir()):
-            if child.name in SKIP_NAMES or child.name.startswith("."):
+            if _is_skipped(child):
                 continue
             if child.is_file() and media_from_filename(child.name) != "file":
                 continue  # photos and voice notes beside an export are attachments, not sources
@@ -155,6 +179,9 @@ def ingest_paths(
             except (ParseError, KeyError) as exc:
                 result.failures.append(IngestFailure(str(root), str(exc).strip("'\"")))
                 continue
+            except OSError as exc:  # a folder it may not list (~/Library/Messages without Full Disk Access)
+                result.failures.append(IngestFailure(str(root), f"cannot read {exc.filename or 'it'}: {exc.strerror}"))
+                continue
             for path, display, parser in sources:
                 if on_source:
                     on_source(display)
@@ -165,7 +192,8 @@ def ingest_paths(
                     )
                     continue
                 try:
-                    report = corpus.import_events(display, sha256_of(path), parser.name, parser.parse(path), local_tz)
+                    sha256 = sha256_of(path, content_files(path, parser))
+                    report = corpus.import_events(display, sha256, parser.name, parser.parse(path), local_tz)
                 except ParseError as exc:
                     # Name the file once; keep the inner path when the error is in a file of a folder source.
                     message = exc.detail if Path(exc.path) == path else str(exc)

@@ -34,4 +34,5 @@ def load_backend(settings: Settings, *, lora_path: str | None = None) -> Backend
         n_ctx=model.n_ctx,
         n_threads=model.n_threads,
         seed=model.seed,
+        sha256_cache_dir=settings.models_dir,
     )

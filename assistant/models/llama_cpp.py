@@ -15,7 +15,7 @@ import hashlib
 import logging
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import llama_cpp
@@ -24,9 +24,12 @@ from llama_cpp import Llama, StoppingCriteriaList
 
 from assistant.models.base import Backend, GenerationOptions, ModelError
 from assistant.models.gguf_header import GGUFHeader, NotGGUF, read_header
+from assistant.models.sha256_cache import file_sha256
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
+
+BASE_SHA256_KEY = "predraft.base.sha256"  # in a LoRA GGUF: the sha256 of the base GGUF it was trained on
 
 # llama-cpp-python 0.3.36 maps ggml's log levels with an outdated enum, so llama.cpp's warnings reach
 # stderr even with verbose=False and garble a terminal UI. Its log goes to Python logging instead
@@ -64,10 +67,13 @@ class LlamaCppBackend(Backend):
         n_ctx: int = 2048,
         n_threads: int = 2,
         seed: int = 7,
+        sha256_cache_dir: Path | None = None,  # settings.models_dir: the base's sha256 is hashed once, not per load
     ):
         base = _checked_header(model_path, "model")
         if lora_path is not None:
-            check_lora_matches(base, _checked_header(lora_path, "LoRA adapter"), lora_path, model_path)
+            lora = _checked_header(lora_path, "LoRA adapter")
+            check_lora_matches(base, lora, lora_path, model_path)
+            check_lora_base(lora, lora_path, model_path, lambda: file_sha256(model_path, sha256_cache_dir))
         self.model_id = model_path.name
         self.n_ctx = n_ctx  # llama.cpp may round its context up; llama-cpp-python's buffers hold n_ctx
         self.adapter_id = adapter_id(lora_path) if lora_path is not None else ""
@@ -264,6 +270,25 @@ def check_lora_matches(base: GGUFHeader, lora: GGUFHeader, lora_path: Path, base
                 f"the LoRA {lora_path} was trained for another base model: its {target} adapts a "
                 f"{expected[0]}x{expected[1]} matrix, but {base_path.name} has {model[0]}x{model[1]}; {retrain}"
             )
+
+
+def check_lora_base(lora: GGUFHeader, lora_path: Path, base_path: Path, base_sha256: Callable[[], str]) -> None:
+    """Raise ModelError when the LoRA records the sha256 of another base GGUF than `base_path`.
+
+    Another fine-tune of the same model has the same shapes, so check_lora_matches lets its LoRAs
+    through, yet a LoRA only means something on the exact weights it was trained on. Adapters without
+    the record (older exports, other converters) pass. `base_sha256` is called only to compare a record.
+    """
+    recorded = lora.metadata.get(BASE_SHA256_KEY)
+    if recorded is None:
+        return
+    actual = base_sha256()
+    if recorded != actual:
+        raise ModelError(
+            f"the LoRA {lora_path} was trained on another base model: it records the sha256 {str(recorded)[:12]}…, "
+            f"{base_path.name} has {actual[:12]}…; set model.gguf_path to the GGUF it was trained on, "
+            "or train and export the adapter again on this one"
+        )
 
 
 def adapter_id(lora_path: Path) -> str:

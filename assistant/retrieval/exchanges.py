@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 from assistant.corpus.models import Kind, Message, Thread
-from assistant.prompting import ME, render_message
+from assistant.prompting import ME, media_placeholder, render_message
 
 _NOT_WORDS = {Kind.SYSTEM, Kind.REACTION}  # nobody's words: they neither split a turn nor fill context
 
@@ -42,7 +42,7 @@ def _speaker(m: Message) -> str:
 
 def _context_text(m: Message) -> str:
     # A photo in context still tells that something was shown; its caption, when any, says what.
-    return m.text if m.text.strip() else f"<{m.media or 'media'}>"
+    return m.text if m.text.strip() else media_placeholder(m.media)
 
 
 def _reply_line(text: str) -> str:

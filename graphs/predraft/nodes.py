@@ -17,7 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from assistant.corpus.models import Message
 from assistant.feedback.store import Decision
-from assistant.prompting import ME, parse_reply, render_reply
+from assistant.prompting import ME, NEUTRAL_CONTACT, parse_reply, render_reply
 from graphs.predraft import ranking
 from graphs.predraft.context import ChainContext
 from graphs.predraft.ledger import PredictionOutcome
@@ -58,10 +58,13 @@ def load_thread(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     turns = conversation_turns(messages, dataset.conversation_gap_hours, dataset.media)
     other = other_speaker(thread, turns, me.name if me else "")
     last = messages[-1] if messages else None
+    # The header names the other person as training did (training.examples.contact_label): not at all
+    # under privacy.redact_names. `other` still names whoever speaks next, for their lines and the stops.
+    named = NEUTRAL_CONTACT if ctx.settings.privacy.redact_names else other
     return {
         "platform": thread.platform,
         "is_group": thread.is_group,
-        "contact": thread.title if thread.is_group else other,
+        "contact": thread.title if thread.is_group else named,
         "other": other,
         "header_date": state["as_of"] or (_local_date(last) if last else datetime.now(UTC).date()).isoformat(),
         "since": (last.timestamp if last else datetime.now(UTC)).isoformat(),

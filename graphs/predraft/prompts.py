@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from assistant.config import Settings
 from assistant.corpus.models import Kind, Message, Thread
 from assistant.models.base import GenerationOptions
-from assistant.prompting import ME, Line, build_prompt, header, render_message, stop_sequences
+from assistant.prompting import ME, Line, build_prompt, header, media_placeholder, render_message, stop_sequences
 from graphs.predraft.state import ChainState, Turn
 
 CHARS_PER_TOKEN = 4  # rough size of a token in chat text, for the dataset's context budget in tokens
@@ -30,7 +30,7 @@ def conversation_turns(messages: Sequence[Message], gap_hours: float, media: str
             start = i
     turns: list[Turn] = []
     for m in spoken[start:]:
-        text = m.text if m.text.strip() else (f"<{m.media or 'media'}>" if media == "placeholder" else "")
+        text = m.text if m.text.strip() else (media_placeholder(m.media) if media == "placeholder" else "")
         if text:
             turns.append(Turn(speaker=ME if m.is_me else (m.sender or "Someone"), text=text, source="corpus"))
     return turns

@@ -1,6 +1,20 @@
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
-from assistant.prompting import ME, Line, build_prompt, header, parse_reply, render_reply, stop_sequences
+from assistant.corpus.models import Kind, Message, Thread
+from assistant.prompting import (
+    ME,
+    Line,
+    build_prompt,
+    header,
+    media_placeholder,
+    parse_reply,
+    render_reply,
+    stop_sequences,
+)
+from assistant.retrieval.exchanges import exchanges_from_thread
+from assistant.tui.models.transcript import transcript_items
+from graphs.predraft.prompts import conversation_turns
 
 
 def test_prompt_and_target_concatenate_into_the_transcript():
@@ -27,3 +41,34 @@ def test_group_header_and_stops():
     assert header("telegram", "Crew", date(2020, 1, 1), is_group=True).startswith('### Telegram group "Crew"')
     stops = stop_sequences(["Maya", ME, "Jo: x"])
     assert "\nMaya:" in stops and "\nMe:" not in stops and "\n\n" in stops
+
+
+def test_control_tokens_typed_in_a_chat_stay_plain_text_and_round_trip():
+    head = header("whatsapp", "Maya", date(2023, 4, 2))
+    prompt = build_prompt(head, [Line("Maya", "type <eos> to end, <start_of_turn>user or <|im_end|>")])
+    target = render_reply(["<bos> is not a word", "<photo> <b>bold</b>"])
+    broken = "<\u200beos>", "<\u200bstart_of_turn>", "<\u200b|im_end|>", "<\u200bbos>"
+    assert all(token in prompt + target for token in broken)
+    assert not any(token.replace("\u200b", "") in prompt + target for token in broken)
+    assert "<photo> <b>bold</b>" in target  # media placeholders and ordinary tags are left alone
+    assert parse_reply(target) == ["<bos> is not a word", "<photo> <b>bold</b>"]
+
+
+def test_a_message_without_text_reads_the_same_in_prompts_the_index_and_the_transcript():
+    def media_message(i: int, media: str | None) -> Message:
+        return Message(id=i, thread_id=1, sender_id=None, sender="Maya", utc_offset_min=None, text="",
+                       timestamp=datetime(2023, 4, 2, 9, i, tzinfo=UTC), kind=Kind.MEDIA, media=media,
+                       message_id=None, reply_to=None, edited=False, unsent=False, forwarded=False, is_me=False)
+
+    photo, unknown = media_message(0, "photo"), media_message(1, None)
+    reply = replace(photo, id=2, sender="Sam", text="nice", kind=Kind.TEXT, media=None, is_me=True,
+                    timestamp=datetime(2023, 4, 2, 9, 2, tzinfo=UTC))
+    thread = Thread(1, "whatsapp", "k", "Maya", False, ("Maya", "Sam"))
+    turns = conversation_turns([photo, unknown], gap_hours=6, media="placeholder")
+    [exchange] = exchanges_from_thread(thread, [photo, unknown, reply], context_messages=4)
+    items = transcript_items([photo, unknown], UTC, date(2023, 4, 2))
+    expected = [media_placeholder("photo"), media_placeholder(None)]
+    assert expected == ["<photo>", "<media>"]
+    assert [t["text"] for t in turns] == expected
+    assert exchange.context == "\n".join(f"Maya: {p}" for p in expected)
+    assert [i.text for i in items if i.kind == "media"] == expected

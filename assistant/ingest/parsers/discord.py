@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from assistant.ingest.base import ParseError, Parser, read_head
 from assistant.ingest.jsonstream import BOM, Record, json_items
 from assistant.ingest.media import media_from_filename
 from assistant.ingest.registry import register
+from assistant.ingest.stream_state import StreamedThread
 
 HEADER_ITEMS = frozenset({"guild.id", "guild.name", "channel.id", "channel.type", "channel.name"})
 MESSAGE_ITEM = "messages.item"
@@ -54,15 +54,7 @@ def media_of(rec: Record) -> str | None:
     return None
 
 
-@dataclass
-class _Channel:
-    file: Path
-    header: dict[str, object] = field(default_factory=dict)
-    thread: ParsedThread | None = None
-    count: int = 0
-    last_id: str | None = None
-    senders: list[str] = field(default_factory=list)
-
+class _Channel(StreamedThread):
     def where(self) -> str:
         return f"after message id {self.last_id}" if self.last_id else "before the first message"
 
@@ -79,18 +71,9 @@ class _Channel:
                                    is_group=kind != "DirectTextChat")
         return self.thread
 
-    def finish(self) -> ParsedThread:
-        """The thread again, now naming everyone who wrote in it (the export lists no members)."""
-        assert self.thread is not None
-        return replace(self.thread, participants=tuple(self.senders))
-
     def message(self, value: object) -> ParsedMessage | ParseWarning:
         assert self.thread is not None
-        self.count += 1
-        rec = Record.of(value, self.file, f"message #{self.count}")
-        self.last_id = rec.ident("id")
-        if self.last_id is not None:
-            rec = Record(rec.data, self.file, f"message id {self.last_id}")
+        rec = self.next_record(value)
         timestamp = parse_time(rec, "timestamp")
         if timestamp is None:
             raise ParseError(self.file, 'a "timestamp"', location=rec.location)
@@ -111,8 +94,7 @@ class _Channel:
             return ParseWarning(rec.location, "message with neither content nor attachments skipped")
         reference = rec.record("reference")
         reply_to = reference.ident("messageId") if reference and reference.text("type") != "Forward" else None
-        if name not in self.senders:
-            self.senders.append(name)
+        self.wrote(name)
         return ParsedMessage(
             sender=name,
             text=content,

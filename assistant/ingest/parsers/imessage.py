@@ -4,6 +4,10 @@ The device owner's messages carry `is_from_me` and no handle; they are all attri
 OWNER ("Me (iMessage)") rather than to an account login, because one Mac mixes several
 logins (phone number, Apple ID emails, SMS relay) and each would become a separate person.
 Link the name to yourself with `predraft me set NAME --alias "Me (iMessage)"`.
+
+Give it chat.db or the folder that holds it (~/Library/Messages, which needs Full Disk Access for the
+terminal). The newest messages sit in chat.db-wal until SQLite checkpoints them: read in place, or copy
+chat.db together with its -wal and -shm files. Attachments/ and the caches beside chat.db are not read.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from assistant.ingest.media import media_from_mime
 from assistant.ingest.registry import register
 
 OWNER = "Me (iMessage)"
+DATABASE = "chat.db"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+WAL_SUFFIX = "-wal"  # SQLite's write-ahead log: committed messages not yet copied into chat.db
 REQUIRED_TABLES = {"message", "handle", "chat", "chat_message_join"}
 APPLE_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 NANOSECOND_DATES = 10**11  # macOS 10.13+ stores nanoseconds; older databases stored seconds
@@ -88,6 +95,11 @@ def strip_target_prefix(guid: str | None) -> str | None:
     return guid.split("/", 1)[1] if "/" in guid else guid.removeprefix("bp:")
 
 
+def database_in(path: Path) -> Path:
+    """chat.db itself, or the chat.db inside the Messages folder given."""
+    return path / DATABASE if path.is_dir() else path
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     db.row_factory = sqlite3.Row
@@ -102,23 +114,32 @@ def _tables(db: sqlite3.Connection) -> set[str]:
 class IMessageParser(Parser):
     name = "imessage"
     platform = "imessage"
-    description = "macOS Messages database chat.db (iMessage and SMS relayed through a Mac)"
+    description = "macOS Messages chat.db, or ~/Library/Messages holding it (iMessage and SMS relayed via a Mac)"
 
     def detect(self, path: Path) -> float:
-        if not path.is_file() or not read_head(path, 16).startswith(b"SQLite format 3\x00"):
+        database = database_in(path)
+        if not read_head(database, 16).startswith(SQLITE_MAGIC):
             return 0.0
         try:
-            with closing(_connect(path)) as db:
+            with closing(_connect(database)) as db:
                 return 0.95 if REQUIRED_TABLES <= _tables(db) else 0.0
         except sqlite3.Error:
             return 0.0
 
+    def content_files(self, path: Path) -> list[Path]:
+        """What the runner hashes to tell a re-import: chat.db and its log of recent messages, not the
+        gigabytes of Attachments/ beside them. The -shm file is left out: readers rewrite it."""
+        database = database_in(path)
+        wal = database.with_name(database.name + WAL_SUFFIX)
+        return [database, wal] if wal.is_file() else [database]
+
     def parse(self, path: Path) -> Iterator[Event]:
+        database = database_in(path)
         try:
-            with closing(_connect(path)) as db:
-                yield from self._events(path, db)
+            with closing(_connect(database)) as db:
+                yield from self._events(database, db)
         except sqlite3.Error as exc:
-            raise ParseError(path, "a readable macOS Messages chat.db (SQLite)", found=str(exc)) from exc
+            raise ParseError(database, "a readable macOS Messages chat.db (SQLite)", found=str(exc)) from exc
 
     def _events(self, path: Path, db: sqlite3.Connection) -> Iterator[Event]:
         tables = _tables(db)

@@ -3,6 +3,10 @@ groups.json / dms.json / mpims.json, and one folder per conversation of daily YY
 
 Text comes from the rich-text `blocks` when a message has them (what the author typed, mentions as
 ids), else from the mrkdwn `text`. Either way mentions become "@Real Name" and "#channel".
+
+A message's `reactions` ([{"name": "+1", "users": [ids], "count": n}]) become one Kind.REACTION message
+per person and emoji, pointing at the message. The export does not say when anyone reacted, so each
+reaction takes the time of its message; `count` may exceed the users listed, and only those can be named.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ SYSTEM_SUBTYPES = {
     "pinned_item", "unpinned_item",
 }
 MRKDWN_REF = re.compile(r"<([@#!])?([^<>|]*)(?:\|([^<>]*))?>")
+SKIN_TONES = {f"skin-tone-{n}": chr(0x1F3FB + n - 2) for n in range(2, 7)}  # "+1::skin-tone-3" -> 👍🏼
+VARIATION_SELECTOR = "\ufe0f"  # "❤️" = ❤ + VS16; a skin tone modifier replaces it
+REACTIONS_SHAPE = 'a list of {"name": short name, "users": [user ids]}'
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,33 @@ def user_name(user: dict[str, Any]) -> str:
         if name:
             return str(name)
     return str(user.get("id", "unknown"))
+
+
+def emoji_of(name: str) -> str:
+    """A Slack short name ("tada", "+1::skin-tone-3") as its emoji; a workspace's custom one stays ":name:"."""
+    import emoji  # here, not at the top: its 70 ms import is not for every other format's ingest
+
+    base, _, tone = name.partition("::")
+    shortcode = f":{base}:"
+    char = emoji.emojize(shortcode, language="alias")  # Slack's names are the GitHub/gemoji aliases
+    if char == shortcode or ":" in base:  # unknown, or not one name at all
+        return f":{name}:"
+    return char.removesuffix(VARIATION_SELECTOR) + SKIN_TONES[tone] if tone in SKIN_TONES else char
+
+
+def reactions_to(message: ParsedMessage, reactions: object, ws: Workspace) -> list[ParsedMessage]:
+    """The message's `reactions` as Kind.REACTION messages; ValueError when they are not REACTIONS_SHAPE."""
+    if not isinstance(reactions, list):
+        raise ValueError(f"expected {REACTIONS_SHAPE}, found {reactions!r:.60}")
+    parsed = []
+    for reaction in reactions:
+        name, users = (reaction.get("name"), reaction.get("users")) if isinstance(reaction, dict) else (None, None)
+        if not isinstance(name, str) or not isinstance(users, list) or not all(isinstance(u, str) for u in users):
+            raise ValueError(f"expected {REACTIONS_SHAPE}, found {reaction!r:.60}")
+        parsed += [ParsedMessage(thread_key=message.thread_key, sender=ws.user(user), timestamp=message.timestamp,
+                                 text=emoji_of(name), kind=Kind.REACTION, reply_to=message.message_id)
+                   for user in users]
+    return parsed
 
 
 def render_mrkdwn(text: str, ws: Workspace) -> str:
@@ -108,9 +142,9 @@ def _render_element(el: dict[str, Any], ws: Workspace) -> str:
     if kind == "emoji":
         code = el.get("unicode")
         try:
-            return "".join(chr(int(cp, 16)) for cp in code.split("-")) if code else f":{el.get('name')}:"
+            return "".join(chr(int(cp, 16)) for cp in code.split("-")) if code else emoji_of(str(el.get("name")))
         except ValueError:
-            return f":{el.get('name')}:"
+            return emoji_of(str(el.get("name")))
     if kind == "broadcast":
         return "@" + str(el.get("range", "here"))
     if kind == "usergroup":
@@ -175,9 +209,15 @@ class SlackParser(Parser):
         for index, raw in enumerate(json_objects(day)):
             where = f"{day.parent.name}/{day.name} message {raw.get('ts', index)}"
             try:
-                yield self._message(raw, thread_key, ws)
+                message = self._message(raw, thread_key, ws)
             except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as exc:
                 yield ParseWarning(where, f"skipped: not a Slack message ({type(exc).__name__}: {exc})")
+                continue
+            yield message
+            try:
+                yield from reactions_to(message, raw.get("reactions") or [], ws)
+            except ValueError as exc:  # the message stands; only its reactions are lost
+                yield ParseWarning(where, f"reactions skipped: {exc}")
 
     @staticmethod
     def _message(raw: dict[str, Any], thread_key: str, ws: Workspace) -> ParsedMessage:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +19,7 @@ from assistant.corpus.models import Event, Kind, ParsedMessage, ParsedThread, Pa
 from assistant.ingest.base import ParseError, Parser, read_head
 from assistant.ingest.jsonstream import BOM, Record, json_items
 from assistant.ingest.registry import register
+from assistant.ingest.stream_state import StreamedThread
 
 CHAT_PREFIXES = ("", "chats.list.item", "left_chats.list.item")
 CHAT_LISTS = ("chats.list", "left_chats.list")
@@ -137,16 +138,10 @@ def describe_action(rec: Record) -> str:
 
 
 @dataclass
-class _Chat:
+class _Chat(StreamedThread):
     """A chat being read: its header fields, then its messages as they stream by."""
 
-    file: Path
-    prefix: str
-    header: dict[str, object] = field(default_factory=dict)
-    thread: ParsedThread | None = None
-    count: int = 0
-    last_id: str | None = None
-    senders: list[str] = field(default_factory=list)
+    prefix: str  # where the chat sits in the JSON: "" for a one-chat export, else "chats.list.item"...
 
     def where(self) -> str:
         chat = f"chat {self.header.get('id')}" if "id" in self.header else "chat"
@@ -164,19 +159,9 @@ class _Chat:
                                    participants=participants, is_group=kind not in ONE_TO_ONE)
         return self.thread
 
-    def finish(self) -> ParsedThread:
-        """The thread again, now naming everyone who wrote in it (the export lists no members)."""
-        assert self.thread is not None
-        known = [p for p in self.thread.participants if p not in self.senders]
-        return replace(self.thread, participants=tuple(known + self.senders))
-
     def message(self, value: object) -> ParsedMessage | ParseWarning:
         assert self.thread is not None
-        self.count += 1
-        rec = Record.of(value, self.file, f"chat {self.thread.key}, message #{self.count}")
-        self.last_id = rec.ident("id")
-        if self.last_id is not None:
-            rec = Record(rec.data, self.file, f"chat {self.thread.key}, message id {self.last_id}")
+        rec = self.next_record(value, scope=f"chat {self.thread.key}, ")
         kind = rec.text("type") or "message"
         when = message_time(rec)
         common = dict(thread_key=self.thread.key, timestamp=when, message_id=self.last_id)
@@ -192,8 +177,7 @@ class _Chat:
         if not text and media is None:
             return ParseWarning(rec.location, "message with neither text nor media skipped")
         sender = rec.text("from") or "Deleted Account"
-        if sender not in self.senders:
-            self.senders.append(sender)
+        self.wrote(sender)
         return ParsedMessage(
             sender=sender,
             text=text,

@@ -8,12 +8,12 @@ previous version, never half a file. The file goes away when the edit is sent or
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from assistant.files import write_atomic
 
 FOLDER = "review-edits"
 
@@ -26,22 +26,6 @@ class SavedEdit:
     text: str
     chosen_index: int | None  # the candidate the edit started from
     saved_at: str
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write `text` to a temp file beside `path`, flush it to disk, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 class EditAutosave:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Literal
 
 from assistant.corpus.models import Kind, Message
+from assistant.prompting import media_placeholder
 
 ItemKind = Literal["day", "earlier", "text", "media", "system", "reaction"]
 DEFAULT_LIMIT = 200  # the latest messages; a long thread's start is not what a reply is about
@@ -41,7 +42,7 @@ def _body(m: Message) -> str:
     if m.unsent:
         return "(message deleted)"
     if m.kind == Kind.MEDIA:
-        return f"<{m.media or 'media'}>" + (f" {m.text}" if m.text.strip() else "")
+        return media_placeholder(m.media) + (f" {m.text}" if m.text.strip() else "")
     return m.text
 
 

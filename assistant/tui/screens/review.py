@@ -28,7 +28,8 @@ from assistant.corpus.store import Corpus
 from assistant.errors import PredraftError
 from assistant.tui.app import UIContext
 from assistant.tui.commands import ScreenCommands, ThreadCommands
-from assistant.tui.models.autosave import EditAutosave, write_atomic
+from assistant.files import write_atomic
+from assistant.tui.models.autosave import EditAutosave
 from assistant.tui.models.jobs import JobTracker
 from assistant.tui.models.review import chain_lines, cycle, is_open
 from assistant.tui.models.threads import ThreadItem, load_threads, next_pending, with_pending

@@ -13,7 +13,7 @@ import pytest
 from assistant.config import load_settings
 from assistant.models import load_backend
 from assistant.models.default_model import default_gguf_path
-from assistant.models.llama_cpp import LlamaCppBackend
+from assistant.models.llama_cpp import BASE_SHA256_KEY, LlamaCppBackend
 from assistant.prompting import Line, build_prompt, header
 
 @pytest.fixture(scope="session")
@@ -56,12 +56,15 @@ def thread_prompt() -> str:
 def write_lora(tmp_path: Path) -> Callable[..., Path]:
     """Write a GGUF LoRA adapting blk.0/1 attn_q of an (n_in x n_out) base matrix, as convert_lora_to_gguf does."""
 
-    def write(name: str, n_in: int, n_out: int, rank: int = 4, arch: str = "gemma3") -> Path:
+    def write(name: str, n_in: int, n_out: int, rank: int = 4, arch: str = "gemma3",
+              base_sha256: str | None = None) -> Path:
         path = tmp_path / name
         writer = gguf.GGUFWriter(path, arch)
         writer.add_type(gguf.GGUFType.ADAPTER)
         writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
         writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, 2.0 * rank)
+        if base_sha256 is not None:
+            writer.add_string(BASE_SHA256_KEY, base_sha256)  # as `predraft export` records it
         rng = np.random.default_rng(5)
         for block in range(2):
             # numpy shapes are ggml's reversed: lora_a is ne (n_in, rank), lora_b is ne (rank, n_out)

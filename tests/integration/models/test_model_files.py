@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.models import GenerationOptions, ModelError
+from assistant.config import load_settings
+from assistant.models import GenerationOptions, ModelError, load_backend
 from assistant.models.llama_cpp import LlamaCppBackend
+from assistant.models.sha256_cache import CACHE_FILE, file_sha256
 
 
 def test_a_truncated_copy_of_the_model_is_reported_with_both_sizes(default_gguf: Path, tmp_path: Path):
@@ -49,3 +51,16 @@ def test_a_matching_lora_is_applied_and_named_in_the_adapter_id(default_gguf: Pa
         assert tuned.adapter_id.startswith("adapter.gguf@") and len(tuned.adapter_id) == len("adapter.gguf@") + 8
         reply = tuned.complete("Friend: are you coming tonight?\nMe:", GenerationOptions(max_tokens=8, stop=("\n",)))
         assert reply.strip()
+
+
+@pytest.mark.slow
+def test_a_lora_that_records_its_base_loads_on_that_base_only(default_gguf: Path, write_lora: Callable[..., Path],
+                                                              data_dir: Path):
+    settings = load_settings(data_dir)
+    own = write_lora("own.gguf", n_in=640, n_out=1024, base_sha256=file_sha256(default_gguf))
+    with load_backend(settings, lora_path=str(own)) as tuned:
+        assert tuned.adapter_id.startswith("own.gguf@")
+    assert (settings.models_dir / CACHE_FILE).is_file()  # the base is hashed once, not at every load
+    other = write_lora("other-fine-tune.gguf", n_in=640, n_out=1024, base_sha256="0" * 64)
+    with pytest.raises(ModelError, match="trained on another base model: it records the sha256 000000000000…"):
+        load_backend(settings, lora_path=str(other))

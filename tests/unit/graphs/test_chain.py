@@ -7,9 +7,11 @@ import pytest
 from graph_doubles import ListIndex, ScriptedBackend, WordsEmbedder
 
 from assistant.corpus.store import CorpusError
+from assistant.prompting import NEUTRAL_CONTACT
 from assistant.retrieval.index import EmptyIndexError
 from graphs.predraft.api import ChainError, DraftChain, prediction_stats
 from graphs.predraft.context import ChainContext
+from training.examples import thread_examples
 
 # seeds 7, 8, 9 pick these replies; ranked by closeness to the evidence replies and by length
 FIRST_DRAFTS = ["can't tonight, sorry", "sounds good, see you at 8", "sure! bringing snacks"]
@@ -170,6 +172,20 @@ def test_as_of_dates_the_header_and_cuts_the_evidence(chain):
     assert view.prompt.startswith("### WhatsApp chat with Maya · Saturday 2022-12-31\n")
     assert sorted(e.exchange.year for e in view.evidence) == [2021, 2022]
     assert view.as_of == date(2022, 12, 31)
+
+
+def test_redact_names_heads_the_prompt_as_training_did(settings, corpus, backend, index):
+    redacting = settings.model_copy(update={"privacy": settings.privacy.model_copy(update={"redact_names": True})})
+    thread = corpus.thread("Maya")
+    messages = corpus.messages(thread.id)
+    [trained] = thread_examples(thread, messages, redacting.dataset, "Alex", redact_names=True).examples
+    with DraftChain(redacting, backend=backend, index=index) as chain:
+        view = chain.resume(chain.start("Maya").chain_id, "accept", chosen_index=0)
+    assert trained.header == f"### WhatsApp chat with {NEUTRAL_CONTACT} · Monday 2023-05-01"
+    assert view.prompt.startswith(trained.header + "\n")
+    # the other side keeps their name where it is theirs: their lines, the prediction, the stop sequences
+    assert view.prompt.endswith("Maya: great, see you there\nMaya: bring the speaker\nMe:")
+    assert "\nMaya:" in backend.calls[-1][1].stop  # the pre-draft after the prediction
 
 
 def test_clear_errors_for_bad_requests(settings, chain, backend):

@@ -1,3 +1,5 @@
+import errno
+import shutil
 import sqlite3
 import tempfile
 from collections import Counter
@@ -12,6 +14,7 @@ from assistant.corpus import Kind, ParsedMessage, ParsedThread, ParseWarning
 from assistant.ingest.base import ParseError
 from assistant.ingest.parsers.imessage import OWNER, IMessageParser, apple_time, text_from_attributed_body
 from assistant.ingest.registry import detect
+from assistant.ingest.runner import ingest_paths
 
 FIXTURE_SQL = Path(__file__).parents[2] / "fixtures" / "imessage" / "chat_db.sql"
 PARSER = IMessageParser()
@@ -137,6 +140,88 @@ def test_detect_claims_chat_db_only(chat_db, tmp_path):
     assert PARSER.detect(chat_db) == 0.95
     assert detect(chat_db) is not None and detect(chat_db).name == "imessage"
     assert [PARSER.detect(p) for p in (other, text, tmp_path, tmp_path / "gone")] == [0, 0, 0, 0]
+
+
+@pytest.fixture
+def messages_folder(tmp_path: Path):
+    """~/Library/Messages as a running Mac leaves it: chat.db in WAL mode with its -wal and -shm, attachments
+    and caches. Yields the folder and the open connection Messages.app holds (closing it would fold the
+    write-ahead log into chat.db)."""
+    folder = tmp_path / "Messages"
+    folder.mkdir()
+    app = sqlite3.connect(folder / "chat.db")
+    app.execute("PRAGMA journal_mode = WAL")
+    app.execute("PRAGMA wal_autocheckpoint = 0")  # new messages stay in chat.db-wal, as they do between checkpoints
+    app.executescript(FIXTURE_SQL.read_text())
+    app.commit()
+    attachments = folder / "Attachments" / "a1" / "01" / "at_0_5B1A0C2E"
+    attachments.mkdir(parents=True)
+    (attachments / "IMG_4821.heic").write_bytes(b"\x00\x00\x00\x18ftypheic")
+    (attachments / "Crag topo.pdf").write_bytes(b"%PDF-1.4")
+    (attachments / "Link.pluginPayloadAttachment").write_bytes(b"bplist00")
+    (folder / "NickNameCache").mkdir()
+    build_db(folder / "NickNameCache" / "nicknameRecordsStore.db", "CREATE TABLE records (key TEXT, value BLOB);")
+    yield folder, app
+    app.close()
+
+
+def test_the_messages_folder_is_one_source_its_sidecars_and_attachments_are_not_read(messages_folder, ingest_twice):
+    folder, _ = messages_folder
+    assert (folder / "chat.db-wal").stat().st_size > 0 and (folder / "chat.db-shm").is_file()
+    assert PARSER.detect(folder) == 0.95 and PARSER.detect(folder / "Attachments") == 0.0
+
+    [report] = ingest_twice(folder).reports  # no "unknown format" for chat.db-wal, -shm or the attachments
+    assert (report.path, report.format, report.threads, report.messages_added) == (str(folder), "imessage", 3, 16)
+
+
+@pytest.mark.parametrize("given", [".", "chat.db"])
+def test_messages_still_in_the_write_ahead_log_are_read_and_make_the_source_new(messages_folder, corpus, given):
+    folder, app = messages_folder
+    source = folder / given
+    assert ingest_paths(corpus, [source], timezone="UTC").reports[0].messages_added == 16
+    chat_db = (folder / "chat.db").read_bytes()
+    app.execute("INSERT INTO message (ROWID, guid, text, handle_id, service, date, is_from_me) "
+                "VALUES (19, 'NEW-19', 'On my way', 1, 'iMessage', 708090000000000000, 0)")
+    app.execute("INSERT INTO chat_message_join (chat_id, message_id) VALUES (1, 19)")
+    app.commit()
+    assert (folder / "chat.db").read_bytes() == chat_db  # the new message is only in chat.db-wal
+
+    [again] = ingest_paths(corpus, [source], timezone="UTC").reports
+    assert (again.skipped, again.messages_added) == (False, 1)
+    assert ingest_paths(corpus, [source], timezone="UTC").reports[0].skipped
+
+
+def test_beside_other_exports_chat_db_is_read_without_its_sidecars_and_unknown_files_still_fail(
+    messages_folder, corpus, tmp_path
+):
+    folder, _ = messages_folder
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    for name in ("chat.db", "chat.db-wal", "chat.db-shm"):  # a copy made as the module docstring says
+        shutil.copy(folder / name, downloads / name)
+    (downloads / "WhatsApp Chat with Maya.txt").write_text("12/06/2023, 09:14 - Maya: Morning!\n", encoding="utf-8")
+    (downloads / "notes.csv").write_text("name,amount\nclimbing shoes,120\n", encoding="utf-8")
+
+    result = ingest_paths(corpus, [downloads], timezone="UTC")
+    assert [(Path(r.path).name, r.format, r.messages_added) for r in result.reports] == [
+        ("WhatsApp Chat with Maya.txt", "whatsapp", 1), ("chat.db", "imessage", 16)]
+    [failure] = result.failures
+    assert failure.path == f"{downloads}/notes.csv"
+    assert failure.message.startswith("unknown format: expected a chat export")
+
+
+def test_a_folder_it_may_not_list_is_a_failure_not_a_traceback(tmp_path, corpus, monkeypatch):
+    def denied(folder: Path):  # what macOS answers for ~/Library/Messages without Full Disk Access
+        raise PermissionError(errno.EPERM, "Operation not permitted", str(folder))
+
+    monkeypatch.setattr(Path, "iterdir", denied)
+    [failure] = ingest_paths(corpus, [tmp_path], timezone="UTC").failures
+    assert (failure.path, failure.message) == (str(tmp_path), f"cannot read {tmp_path}: Operation not permitted")
+
+
+def test_a_folder_without_chat_db_is_named_in_the_error(tmp_path):
+    with pytest.raises(ParseError, match=r"chat\.db: expected a readable macOS Messages chat\.db"):
+        list(PARSER.parse(tmp_path))
 
 
 def test_databases_from_older_macos_without_newer_columns_still_parse(tmp_path):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from assistant.corpus import Kind, ParsedMessage, ParsedThread, ParseWarning
 from assistant.ingest.base import ParseError
-from assistant.ingest.parsers.slack import SlackParser, Workspace, render_mrkdwn, slack_time
+from assistant.ingest.parsers.slack import SlackParser, Workspace, emoji_of, render_mrkdwn, slack_time
 from assistant.ingest.registry import detect
 from assistant.ingest.runner import ingest_paths
 
@@ -32,9 +32,9 @@ def message(events: list, ts: str) -> ParsedMessage:
 
 def test_counts_per_kind_thread_and_warning(events):
     messages = [e for e in events if isinstance(e, ParsedMessage)]
-    assert Counter(str(m.kind) for m in messages) == {"text": 14, "system": 2, "media": 1}
+    assert Counter(str(m.kind) for m in messages) == {"text": 14, "system": 2, "media": 1, "reaction": 7}
     assert Counter(m.thread_key for m in messages) == {
-        "C01GENERAL": 10, "C02RANDOM": 2, "G01CLIMB": 2, "G02MPIM": 1, "D01ALEXMAYA": 2
+        "C01GENERAL": 16, "C02RANDOM": 2, "G01CLIMB": 2, "G02MPIM": 1, "D01ALEXMAYA": 3
     }
     assert [e for e in events if isinstance(e, ParseWarning)] == [
         ParseWarning("general/2021-10-19.json message 1", "skipped: not a Slack message (KeyError: 'ts')")
@@ -82,6 +82,40 @@ def test_thread_replies_broadcasts_files_bots_edits_and_joins(events):
     assert message(events, "1634551300.000000").sender == "Sam Okafor"
 
 
+def reactions(events: list, ts: str) -> list[tuple[str, str]]:
+    return [(m.sender, m.text) for m in events
+            if isinstance(m, ParsedMessage) and m.kind == Kind.REACTION and m.reply_to == ts]
+
+
+def test_reactions_become_one_message_per_person_and_emoji_right_after_their_target(events):
+    assert reactions(events, "1634548200.000200") == [
+        ("Maya Chen", "🙌"), ("jonas.w", "🙌"), ("Maya Chen", "👍🏼")]  # "+1::skin-tone-3"
+    assert reactions(events, "1634547600.000100") == [("Maya Chen", "👋")]  # a join is welcomed too
+    assert reactions(events, "1634548800.000000") == [("jonas.w", "🔥"), ("Maya Chen", "🔥")]  # count 3, two named
+    assert reactions(events, "1634807100.000000") == [("Maya Chen", ":hug-parrot:")]  # the workspace's own emoji
+    photo_at = events.index(message(events, "1634548800.000000"))
+    fire = events[photo_at + 1]
+    assert (fire.kind, fire.timestamp, fire.thread_key, fire.message_id) == (
+        Kind.REACTION, slack_time("1634548800.000000"), "C01GENERAL", None)  # the export does not say when
+
+
+def test_emoji_short_names():
+    assert [emoji_of(n) for n in ("+1", "thumbsup", "tada", "heart", "v::skin-tone-5", "simple_smile")] == [
+        "👍", "👍", "🎉", "❤️", "✌🏾", ":simple_smile:"]
+
+
+def test_malformed_reactions_are_skipped_with_a_warning_and_the_message_kept(tmp_path):
+    day = [{"ts": "1634547900.000000", "user": "U1", "text": "hi", "reactions": [{"name": "fire", "users": "U1"}]},
+           {"ts": "1634548000.000000", "user": "U1", "text": "ok", "reactions": {"name": "fire"}}]
+    events = list(PARSER.parse(_export_with_day(tmp_path, json.dumps(day).encode())))
+    assert [m.text for m in events if isinstance(m, ParsedMessage)] == ["hi", "ok"]
+    expected = 'reactions skipped: expected a list of {"name": short name, "users": [user ids]}, found '
+    assert [e for e in events if isinstance(e, ParseWarning)] == [
+        ParseWarning("general/2021-10-18.json message 1634547900.000000", expected + "{'name': 'fire', 'users': 'U1'}"),
+        ParseWarning("general/2021-10-18.json message 1634548000.000000", expected + "{'name': 'fire'}"),
+    ]
+
+
 def test_timestamps_are_exact_aware_utc():
     assert slack_time("1634548300.000300") == datetime(2021, 10, 18, 9, 11, 40, 300, tzinfo=UTC)
     assert slack_time("1634548300") == datetime(2021, 10, 18, 9, 11, 40, tzinfo=UTC)
@@ -98,9 +132,9 @@ def test_mrkdwn_special_references():
 
 def test_folder_ingest_is_idempotent(ingest_twice, stored, reimport_adds_nothing):
     [report] = ingest_twice(EXPORT).reports
-    assert (report.format, report.threads, report.messages_added, len(report.warnings)) == ("slack", 5, 17, 1)
+    assert (report.format, report.threads, report.messages_added, len(report.warnings)) == ("slack", 5, 24, 1)
     by_sender = Counter(m.sender for m in stored())
-    assert by_sender == {"Alex Rivera": 6, "Maya Chen": 4, "jonas.w": 3, None: 2, "Deploy Bot": 1, "Sam Okafor": 1}
+    assert by_sender == {"Alex Rivera": 6, "Maya Chen": 9, "jonas.w": 5, None: 2, "Deploy Bot": 1, "Sam Okafor": 1}
     reimport_adds_nothing(PARSER, EXPORT)
 
 
@@ -111,7 +145,7 @@ def test_the_zip_is_unpacked_by_the_runner_and_the_folder_detected(tmp_path, ing
             zf.write(file, file.relative_to(EXPORT))
     assert PARSER.detect(archive) == 0.0  # the runner unpacks it, then the folder is claimed
     [report] = ingest_twice(archive).reports
-    assert (report.path, report.format, report.threads, report.messages_added) == (str(archive), "slack", 5, 17)
+    assert (report.path, report.format, report.threads, report.messages_added) == (str(archive), "slack", 5, 24)
 
 
 def test_detect_wants_users_json_and_a_conversation_list(tmp_path):
@@ -147,8 +181,9 @@ def test_a_users_file_that_is_not_a_list_is_a_parse_error(tmp_path):
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["ts", "user", "text", "blocks", "subtype", "files", "thread_ts", "elements", "type",
-                         "user_id", "unicode", "edited", "bot_id", "user_profile"]) | st.text(max_size=5), inner, max_size=6),
+        st.sampled_from(["ts", "user", "text", "blocks", "subtype", "files", "thread_ts", "elements", "type", "user_id",
+                         "unicode", "edited", "bot_id", "user_profile", "reactions", "name", "users"])
+        | st.text(max_size=5), inner, max_size=6),
     max_leaves=20,
 )
 

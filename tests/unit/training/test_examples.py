@@ -1,9 +1,9 @@
 """One example per user turn, in the inference prompt format, with the context cut where inference cuts it."""
 
 from assistant.corpus.models import Kind
-from assistant.prompting import build_prompt, header, render_reply
+from assistant.prompting import NEUTRAL_CONTACT, build_prompt, header, render_reply
 from conftest import Chat
-from training.examples import NEUTRAL_CONTACT, drop_duplicates, thread_examples
+from training.examples import drop_duplicates, thread_examples
 
 HEAD = "### WhatsApp chat with Maya Chen · Thursday 2023-06-01"
 

@@ -8,8 +8,9 @@ import pytest
 from assistant.models.base import ModelError
 from assistant.models.default_model import default_gguf_path
 from assistant.models.gguf_header import read_header
-from assistant.models.llama_cpp import check_lora_matches
-from training.export import ExportError, activate, lora_pairs, peft_scale_alpha, write_lora_gguf
+from assistant.models.llama_cpp import BASE_SHA256_KEY, check_lora_matches
+from assistant.models.sha256_cache import file_sha256
+from training.export import ExportError, activate, check_export, lora_pairs, peft_scale_alpha, write_lora_gguf
 
 RANK = 4
 
@@ -59,6 +60,19 @@ def test_an_adapter_for_other_shapes_is_refused(base, tmp_path):
     write_lora_gguf(lora_pairs(peft_tensors(wrong), "gemma3", 18), "gemma3", 8.0, out, {})
     with pytest.raises(ModelError, match="trained for another base model"):
         check_lora_matches(header, read_header(out), out, path)
+
+
+def test_check_export_refuses_a_lora_of_another_base_as_loading_it_would(tmp_path):
+    base = tmp_path / "other-fine-tune.gguf"
+    base.write_bytes(b"weights of another fine-tune")
+    pairs = lora_pairs(peft_tensors({"model.layers.0.self_attn.q_proj": (1024, 640)}), "gemma3", 18)
+    trained_on = tmp_path / "trained-on.gguf"
+    trained_on.write_bytes(b"the weights it was trained on")
+    lora = tmp_path / "lora.gguf"
+    write_lora_gguf(pairs, "gemma3", 8.0, lora, {BASE_SHA256_KEY: file_sha256(trained_on)})
+    check_export(lora, trained_on, tmp_path / "models")
+    with pytest.raises(ModelError, match=r"trained on another base model: it records .*, other-fine-tune.gguf has"):
+        check_export(lora, base, tmp_path / "models")
 
 
 def test_unknown_modules_and_rslora():

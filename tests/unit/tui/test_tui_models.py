@@ -12,7 +12,8 @@ import pytest
 
 from assistant.config import load_settings
 from assistant.corpus.models import Kind, Message
-from assistant.tui.models.autosave import EditAutosave, write_atomic
+from assistant.files import write_atomic
+from assistant.tui.models.autosave import EditAutosave
 from assistant.tui.models.chat import ChatSession
 from assistant.tui.models.review import chain_lines, cycle, status_text
 from assistant.tui.models.threads import ThreadItem, matches, next_pending, relative_age
