@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,17 +42,22 @@ TRY = "Try it"
 PANELS = (COLLECT, PEOPLE, TRAIN, RETRIEVE, DRAFT, TRY)
 
 
+# Commands in the order HELP's flow names them; within a panel these come first, in this order.
+FLOW_COMMANDS = tuple(dict.fromkeys(re.findall(r"predraft (\w+)", HELP)))
+
+
 class FlowOrderedGroup(TyperGroup):
     """Lists commands panel by panel in flow order. Typer shows panels in the order their first command
     was registered, and it registers sub-apps (me, consent, dataset) after every plain command, so
-    import order alone cannot put "2. People and consent" second."""
+    import order alone cannot put "2. People and consent" second, nor `dataset` before `train`."""
 
     def list_commands(self, ctx: typer.Context) -> list[str]:
-        def flow_rank(name: str) -> int:
+        def flow_rank(name: str) -> tuple[int, int]:
             panel = getattr(self.commands[name], "rich_help_panel", None)
-            return PANELS.index(panel) if panel in PANELS else len(PANELS)
+            in_flow = FLOW_COMMANDS.index(name) if name in FLOW_COMMANDS else len(FLOW_COMMANDS)
+            return (PANELS.index(panel) if panel in PANELS else len(PANELS)), in_flow
 
-        return sorted(super().list_commands(ctx), key=flow_rank)  # stable: a panel keeps registration order
+        return sorted(super().list_commands(ctx), key=flow_rank)  # stable: the rest keep registration order
 
 
 console = Console()

@@ -17,7 +17,7 @@ def index(
         "--rebuild", help="Forget the index and embed every exchange again (a damaged index, a new embedding model)."
     )] = False,
     context_messages: Annotated[int | None, typer.Option(
-        help="Messages before each of your replies stored as its context [default: retrieval.context_messages].",
+        help="Messages before each of your replies stored as its context \\[default: retrieval.context_messages].",
     )] = None,
 ) -> None:
     """Index your past exchanges (what was said to you, what you answered) for retrieval.

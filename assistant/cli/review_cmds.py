@@ -32,11 +32,11 @@ def _require_terminal(command: str, instead: str) -> None:
 @app.command(rich_help_panel=DRAFT)
 def review(
     ref: Annotated[str | None, typer.Argument(help="A thread (id or title) or a chain id (from `predraft draft`) "
-                                                   "to open first [default: the first thread with drafts waiting].")] = None,
+                                                   "to open first \\[default: the first thread with drafts waiting].")] = None,
     depth: Annotated[int | None, typer.Option(help="Replies to draft along the predicted chain "
-                                              "[default: draft.depth].")] = None,
+                                              "\\[default: draft.depth].")] = None,
     candidates: Annotated[int | None, typer.Option("--candidates", "-k", help="Candidates per step "
-                                                   "[default: draft.candidates].")] = None,
+                                                   "\\[default: draft.candidates].")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
 ) -> None:
     """Review pre-drafted replies in a terminal UI: accept, edit, regenerate or reject them.
@@ -64,7 +64,7 @@ def chat(
     platform: Annotated[str, typer.Option(help="The platform named in the prompt header (whatsapp, telegram...).")] = "whatsapp",
     as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     lora: Annotated[bool | None, typer.Option("--lora/--base", help="Start with your exported LoRA or the base "
-                                              "model (Ctrl+L switches) [default: the LoRA if there is one].")] = None,
+                                              "model (Ctrl+L switches) \\[default: the LoRA if there is one].")] = None,
 ) -> None:
     """Chat with your persona: you write as someone else, the model answers as you ("Me").
 
@@ -87,7 +87,7 @@ def demo(
     train: Annotated[bool, typer.Option("--train", help="First train a LoRA on the persona (CPU profile, "
                                         "minutes), then compare base-model and LoRA drafts.")] = False,
     folder: Annotated[Path | None, typer.Option("--demo-dir", help="The demo's own data dir "
-                                                "[default: <data dir>/demo].")] = None,
+                                                "\\[default: <data dir>/demo].")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="With --headless: one JSON object per step.")] = False,
 ) -> None:
     """Run predraft end to end on a bundled sample persona (Alex Rivera, four chat exports).

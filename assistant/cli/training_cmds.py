@@ -26,17 +26,17 @@ def _spinner() -> Progress:
 
 @dataset_app.command("build")
 def dataset_build(
-    name: Annotated[str | None, typer.Option(help="Folder under <data dir>/datasets [default: dataset.name].")] = None,
+    name: Annotated[str | None, typer.Option(help="Folder under <data dir>/datasets \\[default: dataset.name].")] = None,
     split: Annotated[str | None, typer.Option(help="time: the latest turns validate; random: seeded draw of whole "
-                                              "conversations [default: dataset.split].")] = None,
-    val_fraction: Annotated[float | None, typer.Option(help="Share of turns held out [default: dataset.val_fraction].")] = None,
+                                              "conversations \\[default: dataset.split].")] = None,
+    val_fraction: Annotated[float | None, typer.Option(help="Share of turns held out \\[default: dataset.val_fraction].")] = None,
     gap_hours: Annotated[float | None, typer.Option(help="Silence that starts a new conversation "
-                                                    "[default: dataset.conversation_gap_hours].")] = None,
+                                                    "\\[default: dataset.conversation_gap_hours].")] = None,
     context_tokens: Annotated[int | None, typer.Option(help="Context budget per example "
-                                                       "[default: dataset.context_tokens].")] = None,
+                                                       "\\[default: dataset.context_tokens].")] = None,
     media: Annotated[str | None, typer.Option(help="placeholder or drop photos/voice notes in context "
-                                              "[default: dataset.media].")] = None,
-    min_examples: Annotated[int | None, typer.Option(help="Fail below this many [default: dataset.min_examples].")] = None,
+                                              "\\[default: dataset.media].")] = None,
+    min_examples: Annotated[int | None, typer.Option(help="Fail below this many \\[default: dataset.min_examples].")] = None,
     feedback: Annotated[bool, typer.Option(help="Add accepted/edited drafts from `predraft review`.")] = True,
 ) -> None:
     """Build the training dataset: one example per turn you wrote, in the exact prompt format drafts use.
@@ -83,7 +83,7 @@ def _print_summary(summary: dict, folder: Path) -> None:
 @feedback_app.command("export")
 def feedback_export(
     out: Annotated[Path | None, typer.Option(help="Folder for sft.jsonl and preference.jsonl "
-                                             "[default: <data dir>/feedback-export].")] = None,
+                                             "\\[default: <data dir>/feedback-export].")] = None,
 ) -> None:
     """Export review decisions: sft.jsonl (accepted/edited drafts, OpenAI messages) and preference.jsonl
     (prompt/chosen/rejected pairs for DPO: what you sent vs the draft you edited or rejected).
@@ -99,13 +99,13 @@ def feedback_export(
 
 @app.command(rich_help_panel=TRAIN)
 def train(
-    profile: Annotated[str | None, typer.Option(help=PROFILE_HELP + " [default: train.profile].")] = None,
+    profile: Annotated[str | None, typer.Option(help=PROFILE_HELP + " \\[default: train.profile].")] = None,
     steps: Annotated[int | None, typer.Option(help="Training steps (the profile's own by default).")] = None,
     wandb: Annotated[bool | None, typer.Option("--wandb/--no-wandb", help="Log to Weights & Biases "
-                                               "(needs network) [default: train.wandb].")] = None,
+                                               "(needs network) \\[default: train.wandb].")] = None,
     run: Annotated[str | None, typer.Option("--run", help="Run name; an interrupted run of that name resumes "
                                             "from its last checkpoint.")] = None,
-    dataset: Annotated[str | None, typer.Option(help="Dataset name [default: dataset.name].")] = None,
+    dataset: Annotated[str | None, typer.Option(help="Dataset name \\[default: dataset.name].")] = None,
     setup_only: Annotated[bool, typer.Option(help="Only create the Axolotl environment (~4 GB), then stop.")] = False,
     config_only: Annotated[bool, typer.Option(help="Write the run folder (Axolotl YAML + data) without training: "
                                               "for GPU profiles, to run elsewhere.")] = False,
@@ -166,7 +166,7 @@ def train(
 
 @app.command(rich_help_panel=TRAIN)
 def export(
-    run: Annotated[str | None, typer.Argument(help="Run name [default: the latest run].")] = None,
+    run: Annotated[str | None, typer.Argument(help="Run name \\[default: the latest run].")] = None,
     merged: Annotated[bool, typer.Option(help="Also write a full GGUF with the LoRA folded in.")] = False,
     activate: Annotated[bool, typer.Option(help="Set model.lora_path in your predraft.toml so "
                                            "`predraft draft` uses it.")] = True,
@@ -188,8 +188,8 @@ def export(
 
 @app.command("eval", rich_help_panel=TRAIN)
 def evaluate(
-    run: Annotated[str | None, typer.Argument(help="Run name [default: the latest run].")] = None,
-    limit: Annotated[int | None, typer.Option(help="Validation examples to draft for [default: train.eval_limit].")] = None,
+    run: Annotated[str | None, typer.Argument(help="Run name \\[default: the latest run].")] = None,
+    limit: Annotated[int | None, typer.Option(help="Validation examples to draft for \\[default: train.eval_limit].")] = None,
     candidates: Annotated[int, typer.Option(help="Drafts per short reply, for ExactMatch@3.")] = 3,
 ) -> None:
     """Compare base model, your LoRA and a retrieval-only baseline on the validation split.

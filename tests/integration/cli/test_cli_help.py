@@ -23,6 +23,16 @@ def test_help_lists_the_command_panels_in_the_order_of_the_flow(cli):
     assert list(panels) == [
         "Options", "1. Collect", "2. People and consent", "3. Train", "4. Retrieve", "5. Draft and review", "Try it",
     ]
-    # within a panel, commands keep the order their modules register them in
+    # within a panel, the commands the flow names come first, in its order
     assert panels["1. Collect"][0] == "ingest"
     assert panels["2. People and consent"] == ["me", "consent"]
+    assert panels["3. Train"] == ["dataset", "train", "export", "eval"]
+    assert panels["5. Draft and review"][:2] == ["draft", "review"]
+
+
+def test_help_names_the_config_key_behind_each_default(cli):
+    # Typer renders help with rich markup: an unescaped "[default: ...]" would vanish as a style tag.
+    result = cli("dataset", "build", "--help")
+
+    assert result.exit_code == 0, result.output
+    assert "[default: dataset.val_fraction]" in result.output
