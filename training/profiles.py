@@ -25,7 +25,7 @@ PROFILES = {p.name: p for p in (
     Profile("cpu-smoke", "llama/tiny-lora.yaml", "tiny", GEMMA_TOKENS, True,
             "tiny random Llama, 4 steps: checks the pipeline in about a minute, learns nothing"),
     Profile("gemma3-270m-cpu", "gemma3/270m-lora.yaml", "gemma", GEMMA_TOKENS, True,
-            "LoRA r=8 on the default model (Gemma 3 270M) on CPU, 20 steps; exports to GGUF for llama.cpp"),
+            "LoRA r=8 on the default model (Gemma 3 270M) on CPU, 200 steps (10-30 min); exports to GGUF for llama.cpp"),
     Profile("gpu-qlora", "qwen2.5/7b-qlora.yaml", "hub", QWEN_TOKENS, False,
             "Qwen2.5 7B Instruct, 4-bit QLoRA, sample packing, flash attention: one CUDA GPU"),
     Profile("multi-gpu", "qwen2.5/7b-lora-deepspeed.yaml", "hub", QWEN_TOKENS, False,

@@ -24,6 +24,7 @@ DEMO_THREAD = "Maya Chen"  # her last message waits for an answer
 DEMO_TIMEZONE = "America/Chicago"  # where the persona lives: the WhatsApp samples carry no UTC offset
 DEMO_RUN = "demo-lora"
 DEMO_PROFILE = "gemma3-270m-cpu"
+DEMO_STEPS = 20  # enough for the persona's style to show in the drafts, in minutes on a laptop CPU
 DEMO_CONFIG = f"""\
 # The demo's own settings: bundled sample data, kept apart from your corpus.
 [ingest]
@@ -114,7 +115,7 @@ def train_demo_lora(settings: Settings, on_line: OnStep, on_event: Callable) -> 
     with Corpus(settings.corpus_path) as corpus:
         build = build_dataset(corpus, settings)
     write_dataset(build, dataset_dir(settings, settings.dataset.name))
-    request = TrainRequest(DEMO_PROFILE, settings.dataset.name, run_name=DEMO_RUN)
+    request = TrainRequest(DEMO_PROFILE, settings.dataset.name, steps=DEMO_STEPS, run_name=DEMO_RUN)
     train(settings, request, on_line, on_event)
     on_line("exporting the LoRA to GGUF")
     result, _ = export(settings, DEMO_RUN, merged=False, make_active=False)

@@ -38,7 +38,7 @@ def test_render_config_fills_in_the_run_and_keeps_the_template_order():
     assert "test_datasets" not in cfg and "eval_steps" not in cfg
     assert list(cfg) == [k for k in tmpl if k in cfg]
     online = render_config(tmpl, base_model="", has_val=True, max_steps=None, save_steps=2, wandb=True, run_name="r1")
-    assert online["base_model"] == "./base" and online["eval_steps"] == 10 and online["save_steps"] == 2
+    assert online["base_model"] == "./base" and online["eval_steps"] == 50 and online["save_steps"] == 2
     assert (online["wandb_mode"], online["wandb_project"], online["wandb_name"]) == ("online", "predraft", "r1")
     gpu = render_config(template(PROFILES["gpu-qlora"]), base_model="", has_val=True, max_steps=50, save_steps=None,
                         wandb=False, run_name="r")
