@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn
 from rich.table import Table
 
 from assistant.cli.app import COLLECT, PEOPLE, app, console, console_err, override, state
+from assistant.cli.progress import show_progress
 from assistant.corpus.charts import save_png, terminal_chart
 from assistant.corpus.stats import compute_stats
 from assistant.ingest.registry import all_parsers, get_parser
@@ -39,10 +40,7 @@ def ingest(
     override("ingest", timezone=timezone, whatsapp_date_order=date_order)
     settings = state.settings()
     get_parser("whatsapp").date_order = settings.ingest.whatsapp_date_order
-    with state.corpus() as corpus, Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-        console=console_err, transient=True,
-    ) as progress:
+    with state.corpus() as corpus, show_progress(BarColumn()) as progress:
         task = progress.add_task("finding exports", total=None)
         result = ingest_paths(
             corpus, paths, fmt=fmt, timezone=settings.ingest.timezone,

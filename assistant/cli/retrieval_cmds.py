@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn
 
-from assistant.cli.app import RETRIEVE, app, console, console_err, override, state
+from assistant.cli.app import RETRIEVE, app, console, override, state
+from assistant.cli.progress import show_progress
 from assistant.privacy import PrivacyPolicy
 
 
@@ -30,10 +31,7 @@ def index(
 
     override("retrieval", context_messages=context_messages)
     settings = state.settings()
-    with state.corpus() as corpus, Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console_err, transient=True,
-    ) as progress:
+    with state.corpus() as corpus, show_progress(BarColumn(), MofNCompleteColumn()) as progress:
         task = progress.add_task("reading the corpus", total=None)
         exchange_index = ExchangeIndex(settings)
         if rebuild:

@@ -9,12 +9,13 @@ from typing import Annotated
 
 import typer
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 from rich.table import Table
 from rich.text import Text
 
 from assistant.cli.app import DRAFT, TRY, app, console, console_err, feedback_app, override, state
 from assistant.cli.draft_cmds import _step_json, _step_panel, parse_as_of
+from assistant.cli.progress import show_progress
 from assistant.config import Settings
 
 AS_OF_HELP = "Write as you did then: a year (2021) or a date (2021-06-30)."
@@ -118,15 +119,10 @@ def demo(
     review_app(settings, open_ref=DEMO_THREAD, fresh=True).run()
 
 
-def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console_err, transient=True)
-
-
 def _prepare_demo(settings: Settings) -> None:
     from assistant.demo.runner import prepare
 
-    with _progress() as progress:
+    with show_progress(BarColumn(), MofNCompleteColumn()) as progress:
         task = progress.add_task("starting", total=None)
         current: list[str] = []
 
@@ -146,8 +142,7 @@ def _train_demo(settings: Settings) -> Path:
     from assistant.demo.runner import train_demo_lora
     from training.axolotl import Metrics, Progress as Step
 
-    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[loss]}"), TimeElapsedColumn(), console=console_err, transient=True)
+    bar = show_progress(BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[loss]}"))
     loss = [""]
 
     def on_event(event: object) -> None:

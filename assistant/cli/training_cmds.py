@@ -7,21 +7,17 @@ from typing import Annotated
 
 import typer
 from rich.columns import Columns
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 from rich.table import Table
 
 from assistant.cli.app import TRAIN, app, console, console_err, feedback_app, override, state
+from assistant.cli.progress import show_progress
 from training.profiles import PROFILES
 
 PROFILE_HELP = "Training profile: " + "; ".join(f"[bold]{p.name}[/]: {p.summary}" for p in PROFILES.values())
 
 dataset_app = typer.Typer(help="Training data from your corpus and review feedback.", no_args_is_help=True)
 app.add_typer(dataset_app, name="dataset", rich_help_panel=TRAIN)
-
-
-def _spinner() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                    console=console_err, transient=True)
 
 
 @dataset_app.command("build")
@@ -52,7 +48,7 @@ def dataset_build(
     override("dataset", name=name, split=split, val_fraction=val_fraction, conversation_gap_hours=gap_hours,
              context_tokens=context_tokens, media=media, min_examples=min_examples)
     settings = state.settings()
-    with state.corpus() as corpus, _spinner() as progress:
+    with state.corpus() as corpus, show_progress() as progress:
         progress.add_task("reading the corpus through the privacy policy", total=None)
         decisions = read_decisions(settings.feedback_path) if feedback else []
         build = build_dataset(corpus, settings, decisions)
@@ -123,7 +119,7 @@ def train(
     override("dataset", name=dataset)
     settings = state.settings()
     if setup_only:
-        with _spinner() as spinner:
+        with show_progress() as spinner:
             task = spinner.add_task("checking the Axolotl environment", total=None)
             venv = setup(settings, lambda line: spinner.update(task, description=line[:100]))
         console.print(f"Axolotl environment ready: {venv}")
@@ -131,8 +127,7 @@ def train(
     name = run or new_run_name(profile_named(settings.train.profile))
     req = TrainRequest(settings.train.profile, settings.dataset.name, steps=steps, wandb=settings.train.wandb,
                        run_name=name, config_only=config_only)
-    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[loss]}"), TimeElapsedColumn(), console=console_err, transient=True)
+    bar = show_progress(BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[loss]}"))
     losses: dict[str, float] = {}
 
     def on_event(event) -> None:
@@ -178,7 +173,7 @@ def export(
     """
     from training.pipeline import export as run_export
 
-    with _spinner() as progress:
+    with show_progress() as progress:
         progress.add_task("writing the GGUF LoRA" + (" and the merged model" if merged else ""), total=None)
         result, config = run_export(state.settings(), run, merged, activate)
     console.print(f"LoRA ({result.tensors} tensor pairs) → {result.lora}" + (f"\nmerged model → {result.merged}" if result.merged else ""))
@@ -202,8 +197,7 @@ def evaluate(
 
     override("train", eval_limit=limit)
     settings = state.settings()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console_err, transient=True) as progress:
+    with show_progress(MofNCompleteColumn()) as progress:
         task = progress.add_task("drafting", total=2 * settings.train.eval_limit)
         rep, folder = run_eval(settings, run, settings.train.eval_limit, candidates,
                                lambda system: progress.update(task, advance=1, description=f"drafting ({system})"))
