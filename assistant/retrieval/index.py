@@ -87,6 +87,8 @@ def _exchange(id_: str, meta: dict) -> Exchange:
 def _chunks(todo: list[Exchange], progress: Callable[[int, int], None] | None) -> Iterator[list[Exchange]]:
     """Exchanges to embed, shortest first so that batches need little padding, reporting progress."""
     todo = sorted(todo, key=lambda e: len(e.embedded_text))
+    if progress and todo:
+        progress(0, len(todo))  # the total before the first chunk, which takes a while to embed
     for start in range(0, len(todo), EMBED_CHUNK):
         yield todo[start : start + EMBED_CHUNK]
         if progress:
