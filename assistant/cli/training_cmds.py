@@ -155,8 +155,12 @@ def train(
         return
     evals = outcome.run.info().get("eval_losses", [])
     trend = f"; eval loss {evals[0]:.3f} → {evals[-1]:.3f}" if len(evals) > 1 else ""
+    # Only a run on the served GGUF's weights can become a llama.cpp LoRA (cpu-smoke's base is random).
+    follow_up = ("Next: `predraft export`, then `predraft eval`." if outcome.run.info().get("base_gguf_sha256")
+                 else "This profile only checks the pipeline: `predraft train --profile gemma3-270m-cpu` trains "
+                      "a LoRA that llama.cpp serves.")
     console.print(f"Trained [bold]{outcome.run.name}[/]{' (resumed)' if outcome.resumed else ''}: "
-                  f"adapter in {outcome.run.output}{trend}. Next: `predraft export`.")
+                  f"adapter in {outcome.run.output}{trend}. {follow_up}")
 
 
 @app.command(rich_help_panel=TRAIN)
