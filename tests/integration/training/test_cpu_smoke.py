@@ -35,7 +35,7 @@ def test_dataset_build_then_cpu_smoke_training(settings):
     segments = json.loads((run.folder / "data" / "train.io.jsonl").read_text().splitlines()[0])["segments"]
     assert segments[0]["text"].startswith("<bos>### WhatsApp chat with Maya Chen") and segments[1]["label"] is True
     assert "Trained smoke" in trained.output
-    assert "--profile gemma3-270m-cpu" in trained.output  # a smoke run has nothing to export: say what does
+    assert "gemma3-270m-cpu" in trained.output  # a smoke run has nothing to export: say what does
 
 
 def test_an_interrupted_run_resumes_from_its_last_checkpoint(settings):
