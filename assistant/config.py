@@ -71,6 +71,7 @@ class ModelSettings(_Section):
     n_threads: int
     temperature: float
     top_p: float
+    repeat_penalty: float
     max_tokens: int
     seed: int
     openai: OpenAISettings

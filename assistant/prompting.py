@@ -100,8 +100,11 @@ def parse_reply(generated: str, speaker: str = ME) -> list[str]:
             if raw.startswith(HEADER_PREFIX) or not match or match.group(1) != speaker:
                 break
             raw = raw[match.end() :]
-        if raw.strip():
-            messages.append(raw.strip())
+        message = raw.strip()
+        if message in messages:  # a small model's loop ("ok\nMe: ok\nMe: ok"): the reply ends there
+            break
+        if message:
+            messages.append(message)
     return messages
 
 

@@ -31,6 +31,7 @@ class GenerationOptions:
     max_tokens: int = 64
     temperature: float = 0.8
     top_p: float = 0.95
+    repeat_penalty: float = 1.0
     seed: int = 7
     stop: tuple[str, ...] = ()
 
@@ -40,6 +41,7 @@ class GenerationOptions:
             max_tokens=model.max_tokens,
             temperature=model.temperature,
             top_p=model.top_p,
+            repeat_penalty=model.repeat_penalty,
             seed=model.seed,
             stop=tuple(stop),
         )

@@ -111,6 +111,7 @@ class LlamaCppBackend(Backend):
                 max_tokens=min(options.max_tokens, self.n_ctx - len(tokens)),
                 temperature=options.temperature,
                 top_p=options.top_p,
+                repeat_penalty=options.repeat_penalty,
                 seed=options.seed,
                 stop=list(options.stop),
                 stopping_criteria=stopping,

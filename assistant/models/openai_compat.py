@@ -72,7 +72,7 @@ class OpenAICompatBackend(Backend):
         self._client.close()
 
     def _body(self, prompt: str, options: GenerationOptions) -> dict[str, Any]:
-        return {
+        body = {
             "model": self._model,
             "prompt": prompt,
             "max_tokens": options.max_tokens,
@@ -81,6 +81,9 @@ class OpenAICompatBackend(Backend):
             "seed": options.seed,
             "stop": list(options.stop),
         }
+        if options.repeat_penalty != 1.0:  # llama.cpp's server name for it; sent only when it changes anything
+            body["repeat_penalty"] = options.repeat_penalty
+        return body
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:

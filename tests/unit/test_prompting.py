@@ -37,6 +37,11 @@ def test_parse_reply_round_trips_and_stops_at_other_speakers():
     assert parse_reply(" ") == []
 
 
+def test_a_reply_ends_where_the_model_starts_repeating_itself():
+    assert parse_reply(" so tired\nMe: so tired\nMe: so tired") == ["so tired"]
+    assert parse_reply(" ok\nMe: see you\nMe: ok\nMe: more") == ["ok", "see you"]
+
+
 def test_group_header_and_stops():
     assert header("telegram", "Crew", date(2020, 1, 1), is_group=True).startswith('### Telegram group "Crew"')
     stops = stop_sequences(["Maya", ME, "Jo: x"])

@@ -15,7 +15,8 @@ from assistant.models.openai_compat import _sse_data, continuation_logprob
 def test_options_come_from_the_model_section(data_dir: Path):
     settings = load_settings(data_dir, {"model": {"max_tokens": 24, "temperature": 0.3, "seed": 11}})
     options = GenerationOptions.from_settings(settings.model, stop=["\nMaya:", "\n\n"])
-    assert options == GenerationOptions(max_tokens=24, temperature=0.3, top_p=0.95, seed=11, stop=("\nMaya:", "\n\n"))
+    assert options == GenerationOptions(max_tokens=24, temperature=0.3, top_p=0.95, repeat_penalty=1.1, seed=11,
+                                        stop=("\nMaya:", "\n\n"))
 
 
 def test_the_openai_backend_refuses_a_lora_it_cannot_apply(data_dir: Path):
