@@ -22,9 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from operator import countOf
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +92,7 @@ def _predraft(path: Path) -> tuple[int, float]:
 
     parser = WhatsAppParser()
     start = time.perf_counter()
-    count = Counter(map(type, parser.parse(path)))[ParsedMessage]  # counted at C speed, like len(df) below
+    count = countOf(map(type, parser.parse(path)), ParsedMessage)  # counted at C speed, like len(df) below
     return count, time.perf_counter() - start
 
 

@@ -13,6 +13,7 @@ the sorted participants stand in for it.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -21,18 +22,16 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import BinaryIO, Literal, TextIO
 
 from assistant.corpus.models import Event, ParsedMessage, ParsedThread, ParseWarning
 from assistant.ingest.base import ParseError, Parser, read_head
 from assistant.ingest.parsers.whatsapp_layout import (
     EXPECTED_LINE,
     DateOrder,
-    Layout,
     Shape,
-    header_of,
     infer_date_order,
     parse_date,
     parse_time,
@@ -42,16 +41,21 @@ from assistant.ingest.parsers.whatsapp_layout import (
 from assistant.ingest.parsers.whatsapp_phrases import (
     GROUP_EVENT,
     MARKS,
+    PLACEHOLDERS,
     SYSTEM,
     SYSTEM_EVENT,
     TEXT,
     classify,
+    line_needs_classifying,
     needs_classifying,
 )
 from assistant.ingest.registry import register
 
 SNIFF_LINES = 200
-BLOCK_CHARS = 1 << 18  # characters read at a time: memory holds a few blocks, whatever the file's size
+ENCODING = "utf-8-sig"  # a BOM, if any, is dropped
+# Bytes read at a time, so at most as many characters: memory holds a few blocks, whatever the file's size.
+# 16 KiB parsed faster than 8 or 64 KiB (a block, its lines and its messages stay in the processor's cache).
+BLOCK_CHARS = 1 << 14
 # "WhatsApp Chat with Maya", "WhatsApp Chat - Maya", "WhatsApp-Chat mit Maya", "Chat de WhatsApp con Maya (1)"...
 _CHAT_NAME = re.compile(
     r"(?:WhatsApp[ -]Chat(?: with| mit| met| con| avec| com)?|Chat de WhatsApp con|Conversa do WhatsApp com"
@@ -65,6 +69,14 @@ def chat_name(stem: str) -> str | None:
     """The chat's name from an export's file name (without extension), if it follows WhatsApp's naming."""
     match = _CHAT_NAME.fullmatch(stem.strip())
     return match.group(1).strip(MARKS + " ") if match else None
+
+
+# What reading an export can raise, besides ParseError: a vanished file, a corrupt or unsupported zip.
+_READ_ERRORS = (OSError, zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError)
+
+
+def _unreadable(path: Path, exc: Exception) -> ParseError:
+    return ParseError(path, "a readable WhatsApp export (.txt or .zip)", found=str(exc))
 
 
 def _is_chat_file(name: str) -> bool:
@@ -95,19 +107,33 @@ class ChatFile:
         return cls(path, path)
 
     @contextmanager
-    def open(self) -> Iterator[TextIO]:
-        """The chat's text, BOM dropped, every line ending read as "\\n", undecodable bytes replaced."""
+    def open_bytes(self) -> Iterator[BinaryIO]:
         if self.member is None:
-            with self.text.open(encoding="utf-8-sig", errors="replace", newline=None) as fh:
+            with self.text.open("rb") as fh:
                 yield fh
             return
-        with zipfile.ZipFile(self.text) as zf, zf.open(self.member) as raw:
-            yield io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline=None)
+        with zipfile.ZipFile(self.text) as zf, zf.open(self.member) as fh:
+            yield fh
+
+    @contextmanager
+    def open(self) -> Iterator[TextIO]:
+        """The chat's text, BOM dropped, every line ending read as "\\n", undecodable bytes replaced."""
+        with self.open_bytes() as raw:
+            yield io.TextIOWrapper(raw, encoding=ENCODING, errors="replace", newline=None)
 
     def blocks(self) -> Iterator[str]:
-        with self.open() as fh:
-            while block := fh.read(BLOCK_CHARS):
-                yield block
+        """The text as `open` reads it, a block at a time; a failing read raises ParseError.
+
+        Decoding bytes read by size is several times faster than a text stream's `read`, which counts characters.
+        """
+        decoder = io.IncrementalNewlineDecoder(codecs.getincrementaldecoder(ENCODING)("replace"), translate=True)
+        try:
+            with self.open_bytes() as raw:
+                while chunk := raw.read(BLOCK_CHARS):
+                    yield decoder.decode(chunk)
+        except _READ_ERRORS as exc:
+            raise _unreadable(self.origin, exc) from exc
+        yield decoder.decode(b"", final=True)  # a line ending or a character cut off at the end
 
     def name(self) -> str | None:
         """The chat's name from the file names: the .txt's, else its zip's or folder's."""
@@ -122,16 +148,17 @@ class _BadHeader(Exception):
 class _Reader:
     """One pass over a chat's text, turning it into messages and noting who wrote in it."""
 
-    def __init__(self, chat: ChatFile, key: str, layout: Layout, shape: Shape, order: DateOrder):
-        self.chat, self.key, self.header, self.shape, self.order = chat, key, header_of(layout), shape, order
+    def __init__(self, chat: ChatFile, key: str, shape: Shape, order: DateOrder):
+        self.chat, self.key, self.shape, self.order, self.header = chat, key, shape, order, shape.header()
         self.senders: dict[str, str] = {}  # name as written -> cleaned name, for everyone who wrote
         self.system_senders: set[str] = set()  # iOS writes a group's system lines "from" the group
         self.group_event = False
         self.skipped_lines = 0  # text before the first header
         self.lines_read = 0  # lines before the current block, to say where an error is
-        # Date and time strings already read, keyed as `str.partition` cuts them from a stamp.
-        self.firsts: dict[str, datetime | timedelta] = {}
-        self.seconds: dict[str, datetime | timedelta] = {}
+        # Dates and times already read, keyed as `str.partition` cuts them from a header.
+        self.days: dict[str, datetime] = {}
+        self.clocks: dict[str, timedelta] = {}
+        self.header_starts = frozenset(MARKS + shape.opener[:1])  # what a header starts with, if not a digit
 
     def participants(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.senders.values()))
@@ -140,96 +167,133 @@ class _Reader:
         strangers = self.system_senders - set(self.senders) - {title}
         return self.group_event or len(self.participants()) > 2 or bool(strangers)
 
-    def messages(self, blocks: Iterable[str]) -> Iterator[ParsedMessage]:
-        """The chat's messages, in file order.
+    def message_batches(self, blocks: Iterable[str]) -> Iterator[list[ParsedMessage]]:
+        """The chat's messages in file order, a block's worth at a time.
 
-        The hot loop, so locals only and one cheap helper call on the common path. Consecutive messages often
-        share a stamp; a new stamp is cut into date and time with `str.partition` and both looked up in
-        caches that only the regex (`_stamp_of`) fills. A known sender's one-line plain text, nearly
-        every message, is built right here; everything else goes through `_message`.
+        A list per block is cheaper to hand on than a `yield` per message: `chain` flattens the lists at C speed.
+
+        The hot loop, so locals only and one cheap helper call on the common path. Each line is cut with
+        `str.partition` into stamp and rest, and a new stamp into its two parts, both looked up in caches
+        that only the header regex fills (`_read_header`): a line whose parts are both known is a header,
+        so the regex runs once per new date or time, and on the few lines that continue a message.
+        A message is complete when the next header comes. A known sender's one-line plain text (nearly
+        every message) or placeholder is built right here, everything else in `_message`.
         """
-        senders, key, message, special = self.senders, self.key, self._message, needs_classifying
-        firsts, seconds, closer, separator = self.firsts, self.seconds, self.shape.closer, self.shape.separator
-        last_stamp, stamp = "", datetime.min
-        for pieces in self._batches(blocks):
-            piece = ""
+        senders, key, message, special, placeholders, read_header = (
+            self.senders, self.key, self._message, line_needs_classifying, PLACEHOLDERS, self._read_header)
+        firsts, seconds = (self.days, self.clocks) if self.shape.date_first else (self.clocks, self.days)
+        closer, separator = self.shape.closer, self.shape.separator
+        last_stamp: str | None = None  # the stamp text of the last header whose parts were both cached
+        stamp = held_stamp = datetime.min
+        held: str | None = None  # the message being read: its first line after the header's stamp
+        more: list[str] = []  # and its other lines, if any
+        for lines in self._lines(blocks):
+            batch: list[ParsedMessage] = []
+            add = batch.append
+            line = ""
             try:
-                for piece in pieces:
-                    stamp_text, _, rest = piece.partition(closer)
+                for line in lines:
+                    stamp_text, _, rest = line.partition(closer)
                     if stamp_text != last_stamp:
                         first, _, second = stamp_text.partition(separator)
                         day_or_time, time_or_day = firsts.get(first), seconds.get(second)
-                        if day_or_time is None or time_or_day is None:
-                            stamp = self._stamp_of(piece, first, second)
+                        if day_or_time is not None and time_or_day is not None:
+                            stamp, last_stamp = day_or_time + time_or_day, stamp_text
+                        elif (header_stamp := read_header(line)) is not None:
+                            stamp, last_stamp = header_stamp, None
+                        elif held is None:  # before the first header
+                            self.skipped_lines += bool(line.strip())
+                            continue
                         else:
-                            stamp = day_or_time + time_or_day
-                        last_stamp = stamp_text
-                    name, colon, body = rest.partition(": ")
-                    if not colon:
-                        yield message("", rest, stamp)
-                    elif special(body) or (sender := senders.get(name)) is None:
-                        yield message(name, body, stamp)
-                    else:
-                        yield ParsedMessage(key, sender, stamp, body)
+                            more.append(line)
+                            continue
+                    if more:
+                        add(message(held, held_stamp, more))
+                        more = []
+                    elif held is not None:
+                        name, colon, body = held.partition(": ")
+                        if not colon or (sender := senders.get(name)) is None:
+                            add(message(held, held_stamp))
+                        elif not special(body):
+                            add(ParsedMessage(key, sender, held_stamp, body))
+                        elif (placeholder := placeholders.get(body)) is not None:  # a known sender's media, deletion
+                            kind, media, unsent = placeholder
+                            add(ParsedMessage(key, sender, held_stamp, "", kind, media, None, None, False, unsent))
+                        else:
+                            add(message(held, held_stamp))
+                    held, held_stamp = rest, stamp
             except _BadHeader as bad:
-                line = self.lines_read + 1 + sum(p.count("\n") + 1 for p in pieces[: pieces.index(piece)])
-                first_line = piece.split("\n")[0]
-                raise ParseError(self.chat.origin, str(bad), location=f"line {line}", found=first_line) from None
+                if held is not None:  # complete, as the bad line starts the next message
+                    add(message(held, held_stamp, more))
+                yield batch
+                location = f"line {self.lines_read + lines.index(line) + 1}"
+                raise ParseError(self.chat.origin, str(bad), location=location, found=line) from None
+            yield batch
+        if held is not None:
+            yield [message(held, held_stamp, more)]
 
-    def _batches(self, blocks: Iterable[str]) -> Iterator[list[str]]:
-        """Whole messages, a block's worth at a time: one regex call splits a block at every header.
-
-        The last message of a block may go on in the next one, so it is carried over.
-        """
-        splitter = self.shape.splitter()
-        carry, first = "", True
+    def _lines(self, blocks: Iterable[str]) -> Iterator[list[str]]:
+        """The text's lines, a block's worth at a time; a block's last line may go on in the next one."""
+        carry = ""
         for block in blocks:
-            text = carry + block
-            if first:
-                text, first = self._skip_preamble(text, splitter), False
-            pieces = splitter.split(text)
-            carry = pieces.pop()
-            yield pieces
-            self.lines_read += text.count("\n", 0, len(text) - len(carry))
+            lines = block.split("\n")
+            lines[0] = carry + lines[0]
+            carry = lines.pop()
+            yield lines
+            self.lines_read += len(lines)
         if carry:
             yield [carry]
 
-    def _skip_preamble(self, text: str, splitter: re.Pattern[str]) -> str:
-        """Lines before the first header belong to no message: counted, reported, skipped."""
-        if self.header.match(text) is not None:
-            return text
-        cut = splitter.search(text)
-        preamble, text = (text[: cut.start()], text[cut.end() :]) if cut else (text, "")
-        self.skipped_lines += sum(1 for line in preamble.split("\n") if line.strip())
-        self.lines_read += preamble.count("\n") + 1
-        return text
+    def _read_header(self, line: str) -> datetime | None:
+        """The stamp of a line that starts a message (None for any other), its parts remembered for the next ones.
 
-    def _stamp_of(self, piece: str, first: str, second: str) -> datetime:
-        """A header's date and time by the layout's regex, remembered under the parts `_read` cuts."""
-        found = self.header.match(piece)
+        They are remembered under exactly the texts the regex matched, so that a line whose parts are both
+        known is a header: it starts with a known date and a known time joined by the separator.
+        """
+        start = line[:1]
+        if not start.isdecimal() and start not in self.header_starts:  # most lines that go on a message
+            return None
+        found = self.header.match(line)
         if found is None:
-            raise _BadHeader(f"a WhatsApp line like {EXPECTED_LINE}")
-        day_text, time_text = found.group("date", "time")
+            return None
+        # The part that comes first is keyed with the marks and opener before it, as `partition` cuts it.
+        if self.shape.date_first:
+            date_key, time_key = line[: found.end("date")], found["time"]
+        else:
+            date_key, time_key = found["date"], line[: found.end("time")]
+        day = self.days.get(date_key)
+        if day is None:
+            day = self.days[date_key] = self._day(found["date"])
+        clock = self.clocks.get(time_key)
+        if clock is None:
+            clock = self.clocks[time_key] = self._clock(found["time"])
+        return day + clock
+
+    def _day(self, text: str) -> datetime:
         try:
-            day = parse_date(day_text, self.order)
+            return parse_date(text, self.order)
         except ValueError:
             raise _BadHeader(
                 f"a calendar date read as {'/'.join(self.order)} (the order this file's dates imply); "
                 "if the export uses another order, set ingest.whatsapp_date_order"
             ) from None
+
+    @staticmethod
+    def _clock(text: str) -> timedelta:
         try:
-            clock = parse_time(time_text)
+            return parse_time(text)
         except ValueError:
             raise _BadHeader("a time of day such as 23:06 or 11:06 PM") from None
-        date_first = self.shape.date_first
-        texts, values = ((day_text, time_text), (day, clock)) if date_first else ((time_text, day_text), (clock, day))
-        # Only cache parts that are exactly the date and the time (a space inside a date would cut elsewhere).
-        if first.lstrip(MARKS) == self.shape.opener + texts[0] and second == texts[1]:
-            self.firsts[first], self.seconds[second] = values
-        return day + clock
 
-    def _message(self, name: str, text: str, stamp: datetime) -> ParsedMessage:
-        """Any message but a known sender's plain one-liner: system lines, media, edits, new senders."""
+    def _message(self, first_line: str, stamp: datetime, more_lines: list[str] | None = None) -> ParsedMessage:
+        """Any message the hot loop leaves: system lines, attachments, edits, new senders, several lines...
+
+        `first_line` is what follows the header's stamp.
+        """
+        held = "\n".join([first_line, *more_lines]) if more_lines else first_line
+        name, colon, text = held.partition(": ")
+        if not colon:
+            name, text = "", held
         text = text.rstrip("\n")  # blank lines before the next header
         if not name or (name not in self.senders and SYSTEM_EVENT.search(name)):
             # Android system lines have no "Name:"; a colon inside one (a new subject) is no sender.
@@ -280,17 +344,24 @@ class WhatsAppParser(Parser):
             return 0.0
 
     def parse(self, path: Path) -> Iterator[Event]:
-        # Messages come straight from the reader's generator: each extra generator level they passed
-        # through would cost time on every message.
+        # `chain` (C) hands out the messages of each batch: a generator passing them on one by one would
+        # cost time on every message. Nothing is read before the first event is asked for.
+        return chain.from_iterable(self._batches(path))
+
+    def _batches(self, path: Path) -> Iterator[Iterable[Event]]:
+        """The events in runs: the thread, its messages a block at a time, then what only the chat's end tells."""
         try:
             chat, reader, title = self._prepare(path)
-            yield ParsedThread(reader.key, self.platform, title)
-            yield from reader.messages(chat.blocks())
-        except (OSError, zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
-            raise ParseError(path, "a readable WhatsApp export (.txt or .zip)", found=str(exc)) from exc
+        except _READ_ERRORS as exc:
+            raise _unreadable(path, exc) from exc
+        yield (ParsedThread(reader.key, self.platform, title),)
+        yield from reader.message_batches(chat.blocks())
+        closing: list[Event] = []
         if reader.skipped_lines:
-            yield ParseWarning("line 1", f"{reader.skipped_lines} line(s) before the first message were skipped")
-        yield ParsedThread(reader.key, self.platform, title, reader.participants(), reader.is_group(title))
+            skipped = f"{reader.skipped_lines} line(s) before the first message were skipped"
+            closing.append(ParseWarning("line 1", skipped))
+        closing.append(ParsedThread(reader.key, self.platform, title, reader.participants(), reader.is_group(title)))
+        yield closing
 
     def _prepare(self, path: Path) -> tuple[ChatFile, _Reader, str]:
         """Find the chat text, sniff its layout, settle its date order and name the thread."""
@@ -311,10 +382,10 @@ class WhatsAppParser(Parser):
             order = infer_date_order(chat.blocks(), layout, "dmy" if self.date_order == "auto" else self.date_order)
         title = key = chat.name()
         if title is None:  # a renamed file: name the thread after who writes in it (costs one extra pass)
-            probe = _Reader(chat, "", layout, shape, order)
-            for _ in probe.messages(chat.blocks()):
+            probe = _Reader(chat, "", shape, order)
+            for _ in probe.message_batches(chat.blocks()):
                 pass
             names = probe.participants()
             title = ", ".join(names) or path.stem
             key = "participants:" + "|".join(sorted(names)) if names else title
-        return chat, _Reader(chat, key, layout, shape, order), title
+        return chat, _Reader(chat, key, shape, order), title

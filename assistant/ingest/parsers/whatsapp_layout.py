@@ -4,7 +4,7 @@ The start of each message (the header) comes in a few layouts: Android `8/21/21,
 iOS `[14/10/2021, 3:34:09 PM] Name: text`, and locales that put the time first (`21:41, 14/10/2021 - `).
 Dates use `/`, `.` or `-`; times `:` or `.`, 12 or 24 hours, `PM`, `p. m.`, `nachm.`. One file uses one
 layout, so it is sniffed once from the first lines; its literal pieces (the `Shape`: `[`, `, `, ` - `)
-then let one precompiled regex split whole blocks of text into messages.
+then let `str.partition` cut each line into date, time and the rest.
 
 Whether `03/04/21` is the 3rd of April or March 4th is decided from the whole file: a first field above
 12 anywhere proves day-first, otherwise a second field above 12 proves month-first, otherwise the
@@ -82,16 +82,11 @@ def sniff(lines: Iterable[str]) -> tuple[Layout, re.Match[str]] | None:
     return (best[1], best[2]) if best else None
 
 
-def header_of(layout: Layout) -> re.Pattern[str]:
-    return _HEADERS[layout.name]
-
-
 @dataclass(frozen=True)
 class Shape:
     """The literal text around a file's date and time, read off its first header: `[`, `, `, `] `.
 
-    Knowing it, a block of text splits into messages with one regex call, and each message's date
-    and time split off with `str.partition` (see the reader).
+    Knowing it, each line's date and time split off with `str.partition` (see the reader).
     """
 
     opener: str  # before the first of date and time ("[" on iOS)
@@ -110,11 +105,15 @@ class Shape:
             date_first=first == "date",
         )
 
-    def splitter(self) -> re.Pattern[str]:
-        """Matches each line break that a header follows: splitting a block on it yields whole messages."""
-        parts = (_date(_DATE_FIELDS), _TIME) if self.date_first else (_TIME, _date(_DATE_FIELDS))
+    def header(self) -> re.Pattern[str]:
+        """Matches a line that starts a message in this file, with groups `date` and `time`.
+
+        Any other line continues the message before it.
+        """
+        parts = (f"(?P<date>{_date(_DATE_FIELDS)})", f"(?P<time>{_TIME})")
+        first, second = parts if self.date_first else parts[::-1]
         opener, separator, closer = map(re.escape, (self.opener, self.separator, self.closer))
-        return re.compile(f"\n(?={_MARK}{opener}{parts[0]}{separator}{parts[1]}{closer})")
+        return re.compile(f"{_MARK}{opener}{first}{separator}{second}{closer}")
 
 
 def year_first(first_header: re.Match[str]) -> bool:

@@ -44,6 +44,8 @@ _EDITED = (
     "<Diese Nachricht wurde bearbeitet>", "<Mensagem editada>", "<Ce message a été modifié>",
 )
 
+_SPACE_AND_MARKS = " " + MARKS  # what separates an edited text from its `_EDITED` suffix
+
 # "<attached: 00000012-PHOTO-2021-10-14-15-34-09.jpg>" (iOS) and "IMG-20211014-WA0003.jpg (file attached)" (Android).
 _ATTACHED_IOS = re.compile(r"<(?:attached|adjunto|Anhang|anexado|pièce jointe)\s?: ([^>]+)>")
 _ATTACHED_ANDROID = re.compile(
@@ -106,23 +108,41 @@ def _table() -> dict[str, tuple[Kind, str | None, bool]]:
     return table | {f"{text}.": value for text, value in table.items() if not text.endswith((".", ">"))}
 
 
-_PLACEHOLDERS = _table()
+PLACEHOLDERS = _table()
 # Cheap gates checked on every message before any regex: what a special text can start or end with.
 # Multi-line texts are always classified (a caption may follow an attachment line, a poll its question).
 _STARTS = (*MARKS, "<", "location", "Location", "ubicación", "Ubicación", "Standort", "localização",
            "Localização", "position", "Position", "POLL", "ENCUESTA", "UMFRAGE", "ENQUETE", "SONDAGE")
-_FIRST_CHARS = frozenset(start[0] for start in _STARTS)
 _ENDS = (">", "attached)", "adjunto)", "angehängt)", "anexado)", "joint)")
 _LAST_CHARS = frozenset(end[-1] for end in _ENDS)
 
 
+def _by_first_char(starts: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    grouped: dict[str, tuple[str, ...]] = {}
+    for start in starts:
+        grouped[start[0]] = (*grouped.get(start[0], ()), start)
+    return grouped
+
+
+# Plain texts often begin with a letter that some start shares ("lol", "later"): testing only the starts
+# with that letter is cheaper than testing them all.
+_STARTS_BY_FIRST_CHAR = _by_first_char(_STARTS)
+
+
 def needs_classifying(text: str) -> bool:
-    """False for the plain one-line messages that make up nearly all of a chat (so it must be cheap)."""
+    """False for the plain one-line messages that make up nearly all of a chat."""
+    return "\n" in text or line_needs_classifying(text)
+
+
+def line_needs_classifying(text: str) -> bool:
+    """`needs_classifying` for a text known to be one line: called on nearly every message, so it must be cheap."""
+    if not text:
+        return False
+    starts = _STARTS_BY_FIRST_CHAR.get(text[0])
     return (
-        "\n" in text
-        or text in _PLACEHOLDERS
-        or (text[:1] in _FIRST_CHARS and text.startswith(_STARTS))
-        or (text[-1:] in _LAST_CHARS and text.endswith(_ENDS))
+        text in PLACEHOLDERS
+        or (starts is not None and text.startswith(starts))
+        or (text[-1] in _LAST_CHARS and text.endswith(_ENDS))
     )
 
 
@@ -137,19 +157,18 @@ def media_of_file(name: str) -> str:
 def classify(text: str) -> Classified:
     """The kind of a message from its full text; an iOS line starting with a direction mark is a system line."""
     edited = text.endswith(_EDITED)
-    if edited:
-        suffix = next(suffix for suffix in _EDITED if text.endswith(suffix))
-        text = text[: -len(suffix)].rstrip(" " + MARKS)
+    if edited:  # each suffix is one "<...>", so the last "<" starts it
+        text = text[: text.rfind("<")].rstrip(_SPACE_AND_MARKS)
     ios_mark = text[:1] in MARKS  # iOS marks its placeholders and its system lines alike
     first, _, rest = text.partition("\n")
     first = first.strip(MARKS)
-    if (placeholder := _PLACEHOLDERS.get(first)) is not None:
+    if (placeholder := PLACEHOLDERS.get(first)) is not None:
         kind, media, unsent = placeholder
         return ("" if unsent else rest), kind, media, edited, unsent
     # Each regex only runs past a `str` check that most texts fail.
     if first.endswith(_ENDS) and (attached := _ATTACHED_IOS.fullmatch(first) or _ATTACHED_ANDROID.fullmatch(first)):
         return rest, MEDIA, media_of_file(attached.group(1)), edited, False
-    if first.startswith(_STARTS):
+    if first.startswith(_STARTS_BY_FIRST_CHAR.get(first[:1], ())):
         if location := _LOCATION.fullmatch(first):
             return location.group(1), MEDIA, "location", edited, False
         if _POLL.fullmatch(first):
