@@ -2,29 +2,34 @@
 
 Pure functions. The conventions that decide what the model sees (which messages count, media
 placeholders, conversation breaks, the context budget) are the draft graph's own
-(`graphs.predraft.prompts`), called here for each conversation and each turn, so a training prompt
-is byte for byte the prompt `predraft draft` would build at that point of the thread.
+(`graphs.predraft.prompts`), so a training prompt is byte for byte the prompt `predraft draft` would
+build at that point of the thread. Each conversation's lines are rendered once (`SessionTranscript`)
+and every turn's prompt is joined from them; tests/unit/training/test_examples.py checks the result
+against the graph's `prompt_lines` + `build_prompt`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import accumulate
 
 from assistant.config import DatasetSettings
 from assistant.corpus.models import Kind, Message, Thread
-from assistant.prompting import ME, NEUTRAL_CONTACT, build_prompt, header, render_reply
-from graphs.predraft.prompts import conversation_turns, other_speaker, prompt_lines
+from assistant.prompting import ME, NEUTRAL_CONTACT, break_control_text, header, render_message, render_reply
+from graphs.predraft.prompts import CHARS_PER_TOKEN, conversation_turns, other_speaker
 from graphs.predraft.state import Turn
 
 # One header per chat and day: formatting the date is a good share of an example's cost (see benchmarks/dataset.py).
 cached_header = lru_cache(maxsize=4096)(header)
 _LINK = re.compile(r"(?:https?://|www\.)\S+|<URL>|\[URL\]", re.IGNORECASE)
+_LINK_STARTS = "hHwW<["  # a reply (stripped) made of links starts with one: the others skip the regex
 
 # Why a user turn did not become an example, in the order the checks run.
 FILTERS = ("empty", "media-only", "link-only", "too-short", "too-long", "duplicate")
@@ -101,16 +106,16 @@ def user_turns(session: Sequence[Message]) -> Iterator[tuple[int, int]]:
 
 def reply_messages(run: Sequence[Message]) -> list[str]:
     """The user's text messages of a turn (media are context, never something to generate)."""
-    return [m.text.strip() for m in run if m.kind == Kind.TEXT and m.text.strip()]
+    return [text for m in run if m.kind == Kind.TEXT and (text := m.text.strip())]
 
 
 def rejection(run: Sequence[Message], replies: list[str], settings: DatasetSettings) -> str | None:
     """The first filter a turn fails (see FILTERS), or None when it makes an example."""
     if not replies:
         return "media-only" if any(m.kind == Kind.MEDIA for m in run) else "empty"
-    if all(not _LINK.sub("", r).strip() for r in replies):
+    if all(r[0] in _LINK_STARTS and not _LINK.sub("", r).strip() for r in replies):
         return "link-only"
-    size = sum(len(r) for r in replies)
+    size = sum(map(len, replies))
     if size < settings.min_reply_chars:
         return "too-short"
     if size > settings.max_reply_chars:
@@ -119,7 +124,7 @@ def rejection(run: Sequence[Message], replies: list[str], settings: DatasetSetti
 
 
 def aligned_turns(session: Sequence[Message], settings: DatasetSettings) -> tuple[list[Turn], Sequence[int]]:
-    """The session's turns, and for each message how many turns come before it.
+    """The session's turns, and for each message (and for the end) how many turns come before it.
 
     A session has no silence in it, so the graph turns all of it into turns, in order. When every
     message made one turn (always, with media placeholders) turn i is message i; otherwise
@@ -127,40 +132,66 @@ def aligned_turns(session: Sequence[Message], settings: DatasetSettings) -> tupl
     """
     flat = conversation_turns(session, settings.conversation_gap_hours, settings.media)
     if len(flat) == len(session):
-        return flat, range(len(session))
+        return flat, range(len(session) + 1)
     flat, offsets = [], []
     for m in session:
         offsets.append(len(flat))
         flat += conversation_turns([m], settings.conversation_gap_hours, settings.media)
-    return flat, offsets
+    return flat, [*offsets, len(flat)]
 
 
-def contact_label(thread: Thread, context: Sequence[Turn], earlier: Callable[[], Sequence[Turn]], my_name: str,
-                  redact_names: bool) -> str:
-    """The group's name, or the other person as the draft graph names them (the last other speaker).
+class SessionTranscript:
+    """A session's turns rendered once, for the prompts of all its user turns.
+
+    The prompt after the first `before` turns is `build_prompt(head, prompt_lines(turns[:before], ...))`,
+    byte for byte: the same `render_message` lines, `prompt_lines`' budget rule (the latest lines
+    whose rendered size + 1 adds up to at most the budget, the last one always) and one
+    `break_control_text` over the whole prompt. Calling those functions per turn rendered every
+    context line twice per prompt it appeared in: most of the cost of an example.
+    """
+
+    def __init__(self, turns: Sequence[Turn], settings: DatasetSettings):
+        self.turns = turns
+        self.lines = [render_message(t["speaker"], t["text"]) for t in turns]
+        self.ends = list(accumulate((len(line) + 1 for line in self.lines), initial=0))  # size of lines[:i]
+        self.max_messages = settings.max_context_messages
+        self.budget = settings.context_tokens * CHARS_PER_TOKEN
+
+    def context_start(self, before: int) -> int:
+        """The first line of the context of the turn that follows the first `before` turns."""
+        first = max(0, before - self.max_messages)
+        # The earliest line from which the rest still fits the budget; the latest line fits regardless.
+        return bisect_left(self.ends, self.ends[before] - self.budget, first, max(first, before - 1))
+
+    def prompt(self, head: str, start: int, before: int) -> str:
+        return break_control_text("\n".join([head, *self.lines[start:before], f"{ME}:"]))
+
+
+def contact_label(thread: Thread, turns: Sequence[Turn], before: int, my_name: str, redact_names: bool) -> str:
+    """The group's name, or the other person as the draft graph names them (the last other speaker
+    in the first `before` turns).
 
     The turn before the user's is nearly always the other person's; only when it is not (a dropped
-    photo) does the search go back through `earlier()`, the whole conversation so far.
+    photo) does the search go back through the whole conversation so far.
     """
     if thread.is_group:
         return thread.title
     if redact_names:
         return NEUTRAL_CONTACT
-    return other_speaker(thread, context if context and context[-1]["speaker"] != ME else earlier(), my_name)
+    latest = turns[max(0, before - 1) : before]
+    return other_speaker(thread, latest if latest and latest[0]["speaker"] != ME else turns[:before], my_name)
 
 
-def _example(thread: Thread, n: int, run: Sequence[Message], replies: list[str], flat: list[Turn], before: int,
-             settings: DatasetSettings, my_name: str, redact_names: bool) -> Example:
-    """The example for a user turn whose context is the first `before` turns of session `n`."""
-    # prompt_lines looks at the last max_context_messages turns only: slice before calling it.
-    context = flat[max(0, before - settings.max_context_messages) : before]
-    lines = prompt_lines(context, settings.max_context_messages, settings.context_tokens)
-    contact = contact_label(thread, context, lambda: flat[:before], my_name, redact_names)
+def _example(thread: Thread, session: str, run: Sequence[Message], replies: list[str], before: int,
+             transcript: SessionTranscript, my_name: str, redact_names: bool) -> Example:
+    """The example for a user turn whose context is the first `before` turns of `transcript`."""
+    start = transcript.context_start(before)
+    contact = contact_label(thread, transcript.turns, before, my_name, redact_names)
     head = cached_header(thread.platform, contact, local_date(run[0]), thread.is_group)
     return Example(
-        prompt=build_prompt(head, lines), target=render_reply(replies), messages=tuple(replies),
-        when=run[0].timestamp, thread_id=thread.id, session=f"{thread.id}:{n}", platform=thread.platform,
-        context_messages=len(lines),
+        prompt=transcript.prompt(head, start, before), target=render_reply(replies), messages=tuple(replies),
+        when=run[0].timestamp, thread_id=thread.id, session=session, platform=thread.platform,
+        context_messages=before - start,
     )
 
 
@@ -175,8 +206,7 @@ def thread_examples(
     examples: list[Example] = []
     removed: Counter[str] = Counter()
     for n, session in enumerate(sessions(spoken(messages), settings.conversation_gap_hours)):
-        # The graph's own mapping from messages to turns (speaker, placeholder, or nothing in "drop" mode).
-        flat, offsets = aligned_turns(session, settings)
+        kept: list[tuple[int, list[Message], list[str]]] = []  # (index of its first message, the turn, its replies)
         for start, end in user_turns(session):
             run = session[start:end]
             replies = reply_messages(run)
@@ -184,7 +214,16 @@ def thread_examples(
             if reason is not None:
                 removed[reason] += 1
                 continue
-            examples.append(_example(thread, n, run, replies, flat, offsets[start], settings, my_name, redact_names))
+            kept.append((start, run, replies))
+        if not kept:
+            continue
+        # The graph's own mapping from messages to turns (speaker, placeholder, or nothing in "drop" mode),
+        # of the messages before the last kept turn only: what follows is no example's context.
+        flat, offsets = aligned_turns(session[: kept[-1][0]], settings)
+        transcript = SessionTranscript(flat, settings)
+        session_id = f"{thread.id}:{n}"
+        examples += (_example(thread, session_id, run, replies, offsets[start], transcript, my_name, redact_names)
+                     for start, run, replies in kept)
     return ThreadOutcome(examples, removed)
 
 

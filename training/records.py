@@ -63,7 +63,7 @@ def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
     n = 0
     with path.open("wb") as fh:
         for row in rows:
-            fh.write(orjson.dumps(row) + b"\n")
+            fh.write(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE))
             n += 1
     return n
 

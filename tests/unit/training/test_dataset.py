@@ -1,11 +1,12 @@
 """`dataset build` end to end on the fixture corpus: privacy, formats, feedback cap, and the too-small error."""
 
+import gc
 import json
 
 import pytest
 
 from assistant.feedback.store import Decision
-from training.dataset import DatasetError, build_dataset, dataset_dir, load_examples, write_dataset
+from training.dataset import DatasetError, build_dataset, cyclic_gc_paused, dataset_dir, load_examples, write_dataset
 from training_chats import EXCLUDED_WORDS, EXCHANGES, PHONE
 
 
@@ -63,3 +64,17 @@ def test_feedback_is_capped_by_the_human_ratio_and_deterministic(corpus, setting
         [e.prompt for e in build.feedback]
     assert {e.target for e in build.feedback} <= {f" sent {i}\n" for i in range(20)}
 
+
+
+def test_the_garbage_collector_is_paused_only_for_the_build():
+    with pytest.raises(RuntimeError), cyclic_gc_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()

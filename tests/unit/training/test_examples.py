@@ -1,9 +1,16 @@
 """One example per user turn, in the inference prompt format, with the context cut where inference cuts it."""
 
+from types import SimpleNamespace
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from assistant.corpus.models import Kind
-from assistant.prompting import NEUTRAL_CONTACT, build_prompt, header, render_reply
+from assistant.prompting import ME, NEUTRAL_CONTACT, build_prompt, header, render_reply
 from conftest import Chat
-from training.examples import drop_duplicates, thread_examples
+from graphs.predraft.prompts import prompt_lines
+from graphs.predraft.state import Turn
+from training.examples import SessionTranscript, drop_duplicates, rejection, thread_examples
 
 HEAD = "### WhatsApp chat with Maya Chen · Thursday 2023-06-01"
 
@@ -67,6 +74,32 @@ def test_each_filter_counts_what_it_removed(chat, settings):
     outcome = examples(chat, settings, min_reply_chars=2, max_reply_chars=40)
     assert [e.messages for e in outcome.examples] == [("sure thing",)]
     assert dict(outcome.removed) == {"media-only": 1, "link-only": 1, "too-short": 1, "too-long": 1, "empty": 1}
+
+
+def test_link_only_replies_in_any_case_and_placeholders(settings):
+    assert rejection([], ["WWW.example.com/a", "<url>", "[URL] HTTPS://x.io"], settings.dataset) == "link-only"
+    assert rejection([], ["https://x.io", "look"], settings.dataset) is None
+
+
+PIECES = ["a", "é", " ", "\n", "\t", ":", "<eos>", "<", "🚲"]
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from([ME, "Maya Chen", "Jo:nas", " Priya\n"]),
+                       st.lists(st.sampled_from(PIECES), max_size=20).map("".join)), max_size=30),
+    st.integers(1, 30),
+    st.integers(0, 60),
+)
+def test_session_prompts_are_the_graphs_prompts(said, max_messages, context_tokens):
+    """Each prompt is what the draft graph's prompt_lines + build_prompt make of the turns so far."""
+    turns = [Turn(speaker=speaker, text=text, source="corpus") for speaker, text in said]
+    limits = SimpleNamespace(max_context_messages=max_messages, context_tokens=context_tokens)
+    transcript = SessionTranscript(turns, limits)
+    for before in range(len(turns) + 1):
+        lines = prompt_lines(turns[:before], max_messages, context_tokens)
+        start = transcript.context_start(before)
+        assert transcript.prompt(HEAD, start, before) == build_prompt(HEAD, lines)
+        assert before - start == len(lines)
 
 
 def test_duplicates_across_threads_are_dropped(chat, settings):
