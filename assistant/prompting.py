@@ -71,7 +71,12 @@ def render_transcript(head: str, lines: Iterable[Line]) -> str:
 
 def build_prompt(head: str, context: Sequence[Line], speaker: str = ME) -> str:
     """The transcript so far, ending with `speaker:` for the model to continue."""
-    return break_control_text(render_transcript(head, context) + f"{speaker}:")
+    return prompt_from_rendered(head, [render_message(line.speaker, line.text) for line in context], speaker)
+
+
+def prompt_from_rendered(head: str, rendered: Sequence[str], speaker: str = ME) -> str:
+    """`build_prompt` for lines already rendered by `render_message` (the dataset renders each once)."""
+    return break_control_text("\n".join([head, *rendered, f"{speaker}:"]))
 
 
 def render_reply(messages: Sequence[str], speaker: str = ME) -> str:

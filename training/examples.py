@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from itertools import accumulate
 
 from assistant.config import DatasetSettings
 from assistant.corpus.models import Kind, Message, Thread
-from assistant.prompting import ME, NEUTRAL_CONTACT, break_control_text, header, render_message, render_reply
-from graphs.predraft.prompts import CHARS_PER_TOKEN, conversation_turns, other_speaker
+from assistant.prompting import ME, NEUTRAL_CONTACT, header, prompt_from_rendered, render_message, render_reply
+from graphs.predraft.prompts import context_start, conversation_turns, line_ends, other_speaker
 from graphs.predraft.state import Turn
 
 # One header per chat and day: formatting the date is a good share of an example's cost (see benchmarks/dataset.py).
@@ -144,27 +142,23 @@ class SessionTranscript:
     """A session's turns rendered once, for the prompts of all its user turns.
 
     The prompt after the first `before` turns is `build_prompt(head, prompt_lines(turns[:before], ...))`,
-    byte for byte: the same `render_message` lines, `prompt_lines`' budget rule (the latest lines
-    whose rendered size + 1 adds up to at most the budget, the last one always) and one
-    `break_control_text` over the whole prompt. Calling those functions per turn rendered every
-    context line twice per prompt it appeared in: most of the cost of an example.
+    byte for byte, from the same pieces (`render_message`, `context_start`, `prompt_from_rendered`);
+    calling `prompt_lines` per turn rendered every context line twice per prompt it appeared in:
+    most of the cost of an example.
     """
 
     def __init__(self, turns: Sequence[Turn], settings: DatasetSettings):
         self.turns = turns
         self.lines = [render_message(t["speaker"], t["text"]) for t in turns]
-        self.ends = list(accumulate((len(line) + 1 for line in self.lines), initial=0))  # size of lines[:i]
-        self.max_messages = settings.max_context_messages
-        self.budget = settings.context_tokens * CHARS_PER_TOKEN
+        self.ends = line_ends(self.lines)
+        self.settings = settings
 
     def context_start(self, before: int) -> int:
         """The first line of the context of the turn that follows the first `before` turns."""
-        first = max(0, before - self.max_messages)
-        # The earliest line from which the rest still fits the budget; the latest line fits regardless.
-        return bisect_left(self.ends, self.ends[before] - self.budget, first, max(first, before - 1))
+        return context_start(self.ends, before, self.settings.max_context_messages, self.settings.context_tokens)
 
     def prompt(self, head: str, start: int, before: int) -> str:
-        return break_control_text("\n".join([head, *self.lines[start:before], f"{ME}:"]))
+        return prompt_from_rendered(head, self.lines[start:before])
 
 
 def contact_label(thread: Thread, turns: Sequence[Turn], before: int, my_name: str, redact_names: bool) -> str:

@@ -6,9 +6,11 @@ data); only the evidence comes through the privacy-filtered index.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
+from itertools import accumulate
 
 from assistant.config import Settings
 from assistant.corpus.models import Kind, Message, Thread
@@ -47,15 +49,22 @@ def other_speaker(thread: Thread, turns: Sequence[Turn], my_name: str) -> str:
 
 def prompt_lines(turns: Sequence[Turn], max_messages: int, context_tokens: int) -> list[Line]:
     """The latest turns that fit the dataset's context limits (count, then an approximate token budget)."""
-    budget = context_tokens * CHARS_PER_TOKEN
-    kept: list[Line] = []
-    used = 0
-    for t in reversed(turns[-max_messages:]):
-        used += len(render_message(t["speaker"], t["text"])) + 1
-        if kept and used > budget:
-            break
-        kept.append(Line(t["speaker"], t["text"]))
-    return kept[::-1]
+    recent = turns[-max_messages:]
+    ends = line_ends(render_message(t["speaker"], t["text"]) for t in recent)
+    start = context_start(ends, len(recent), len(recent), context_tokens)
+    return [Line(t["speaker"], t["text"]) for t in recent[start:]]
+
+
+def line_ends(rendered: Iterable[str]) -> list[int]:
+    """ends[i]: characters of the first i rendered lines, each with its newline."""
+    return list(accumulate((len(line) + 1 for line in rendered), initial=0))
+
+
+def context_start(ends: Sequence[int], before: int, max_messages: int, context_tokens: int) -> int:
+    """The first line of the context that precedes line `before`: at most `max_messages` lines, the
+    earliest from which the rest fits `context_tokens` (as characters / 4); the latest line always."""
+    first = max(0, before - max_messages)
+    return bisect_left(ends, ends[before] - context_tokens * CHARS_PER_TOKEN, first, max(first, before - 1))
 
 
 def transcript_prompt(state: ChainState, settings: Settings, speaker: str = ME) -> str:
