@@ -10,8 +10,10 @@ setup-training:
 demo: setup
 	.venv/bin/predraft demo
 
+# PREDRAFT_NO_SKIP=1: a skipped test fails the run (CI must exercise every real part).
 test: setup-training
-	.venv/bin/python -m pytest
+	bash scripts/ensure-tools.sh
+	PREDRAFT_NO_SKIP=1 .venv/bin/python -m pytest
 
 # For iteration: skips tests marked slow (real model, index, Axolotl).
 test-fast: setup

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from assistant.errors import PredraftError
 
 DATA_DIR_ENV = "PREDRAFT_DATA_DIR"
+CACHE_DIR_ENV = "PREDRAFT_CACHE_DIR"
 USER_CONFIG_NAME = "predraft.toml"
 
 
@@ -77,6 +78,9 @@ class ModelSettings(_Section):
     openai: OpenAISettings
 
 
+EmbeddingBackend = Literal["openvino", "torch"]
+
+
 class RetrievalSettings(_Section):
     collection: str
     context_messages: int
@@ -84,6 +88,7 @@ class RetrievalSettings(_Section):
     fetch_k: int
     mmr_lambda: float
     exact_search_rows: int
+    embedding_backend: EmbeddingBackend
 
 
 class DraftSettings(_Section):
@@ -144,6 +149,12 @@ class ConfigError(PredraftError):
 def default_data_dir() -> Path:
     env = os.environ.get(DATA_DIR_ENV)
     return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("predraft"))
+
+
+def default_cache_dir() -> Path:
+    """Derived files (the embedder's converted model): rebuilt when missing, safe to delete."""
+    env = os.environ.get(CACHE_DIR_ENV)
+    return Path(env).expanduser() if env else Path(platformdirs.user_cache_dir("predraft"))
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

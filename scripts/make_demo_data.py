@@ -540,6 +540,16 @@ def scene_messages(template: str, start: datetime, rng: random.Random) -> list[M
     return messages
 
 
+RETELLINGS = 20
+SET_PHRASE = 20  # characters: shorter replies ("ok ok", "same") repeat in any real chat
+
+
+def long_exchanges(scene: list[Msg]) -> set[tuple[str, str]]:
+    """(message, Alex's answer to it) for each answer long enough that repeating it would be a copy."""
+    return {(before.text, m.text) for before, m in zip(scene, scene[1:])
+            if m.speaker == ALEX and before.speaker != ALEX and len(m.text) >= SET_PHRASE}
+
+
 def conversation(rng: random.Random, cast: Cast, sessions: int) -> list[Msg]:
     """`sessions` scenes on random days: each story scene once, routine ones in between, all era-appropriate."""
     days = sorted(rng.sample(range((END - START).days), sessions))
@@ -558,9 +568,18 @@ def conversation(rng: random.Random, cast: Cast, sessions: int) -> list[Msg]:
                 deck = deck or rng.sample(routine, len(routine))  # every routine scene before any repeats
                 plan[i] = deck.pop()
     messages: list[Msg] = []
+    told: set[tuple[str, str]] = set()
     for i, date in enumerate(dates):
         start = date.replace(hour=rng.choice([8, 12, 13, 17, 18, 19, 20, 21, 22]), minute=rng.randint(0, 59))
-        messages += scene_messages(plan[i], start, rng)
+        scene = scene_messages(plan[i], start, rng)
+        # A routine scene told again word for word would be a duplicate exchange in the index and the
+        # dataset: retell it from a side RNG (the main one stays on its path, so other scenes don't move).
+        for attempt in range(1, RETELLINGS):
+            if not long_exchanges(scene) & told:
+                break
+            scene = scene_messages(plan[i], start, random.Random(f"{SEED}:{start.isoformat()}:{attempt}"))
+        told |= long_exchanges(scene)
+        messages += scene
     for date, template in cast.pinned:
         messages += scene_messages(template, date.replace(hour=19, minute=rng.randint(0, 59)), rng)
     return sorted(messages, key=lambda m: m.when)

@@ -25,7 +25,7 @@ from assistant.corpus.store import Corpus
 from assistant.errors import PredraftError
 from assistant.feedback.store import Decision
 from assistant.privacy import PrivacyPolicy, usable_threads
-from graphs.predraft.prompts import CHARS_PER_TOKEN
+from assistant.prompting import CHARS_PER_TOKEN
 from training.examples import FILTERS, Example, drop_duplicates, thread_examples
 from training.feedback_export import cap_feedback, sft_examples
 from training.records import GEMMA_TOKENS, example_row, io_record, messages_record, write_jsonl

@@ -10,12 +10,17 @@ Three systems draft a reply to each validation prompt:
 The report (report.md, report.json, plots/*.png in <run>/eval) gives per system: perplexity of the
 real replies (models only), ExactMatch@1/@3 on short replies, embedding cosine and chrF of draft
 vs real, style distance, and the share of keystrokes a draft would have saved; and a per-year breakdown.
+
+Whether the drafts sound like the user: an authorship judge (training/judge.py) trained on the
+training split says which share of each system's drafts it attributes to the user, next to its
+ceiling (the user's real validation replies) and floor (the other speakers' validation lines); and
+the failure rules of assistant/quality.py count echoes, degenerate drafts, drafts that address the
+user by name, and lengths far from the user's median, for each system and for the real replies.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,14 +29,18 @@ from statistics import fmean
 import numpy as np
 
 from assistant.config import Settings
+from assistant.corpus.store import Corpus
 from assistant.models.base import GenerationOptions
 from assistant.prompting import ME, parse_reply, stop_sequences
+from assistant.quality import UserProfile, addressable_names, check, failure_rates
 from training import metrics
 from training.axolotl import Run
 from training.dataset import load_examples
+from training.judge import AuthorshipJudge, AuthorshipTexts, JudgeReference, context_turns
 
 SYSTEMS = ("base", "lora", "retrieval")
-_SPEAKER = re.compile(r"^([^\t\n:][^\n:]{0,60}):", re.MULTILINE)
+REAL = "real"  # the user's own replies: the judge's ceiling and the failure rates of real writing
+FAILURES = ("echo", "degenerate", "wrong_speaker", "length")
 
 
 @dataclass
@@ -53,7 +62,32 @@ def context_of(prompt: str) -> str:
 
 
 def other_speakers(prompt: str) -> set[str]:
-    return {name for name in _SPEAKER.findall(prompt.split("\n", 1)[-1]) if name != ME}
+    return {name for name, _ in context_turns(prompt) if name != ME}
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """The authorship judge and the user's profile for the failure rules, both from the training split."""
+
+    judge: AuthorshipJudge
+    reference: JudgeReference  # the judge on the validation split
+    profile: UserProfile
+
+    @classmethod
+    def from_rows(cls, train: Sequence[dict], val: Sequence[dict], names: Sequence[str]) -> Fidelity:
+        judge = AuthorshipJudge.fit_texts(AuthorshipTexts.from_examples((r["prompt"], r["reply"]) for r in train))
+        reference = judge.reference(AuthorshipTexts.from_examples((r["prompt"], r["reply"]) for r in val))
+        return cls(judge, reference, UserProfile.from_replies([r["reply"] for r in train], names))
+
+    def scores(self, drafts: Sequence[str], prompts: Sequence[str]) -> dict:
+        """Judge attribution, failure rates against each prompt's conversation, and mean length."""
+        found = [check(d, [text for _, text in context_turns(p)], self.profile)
+                 for d, p in zip(drafts, prompts, strict=True)]
+        return {
+            "judge_attribution": self.judge.attribution(drafts),
+            "failures": failure_rates(found),
+            "mean_chars": fmean(len(d) for d in drafts) if drafts else 0.0,
+        }
 
 
 def retrieval_drafts(train: Sequence[dict], cases: Sequence[Case], embed: Callable[[list[str]], np.ndarray]) -> None:
@@ -81,7 +115,8 @@ def model_drafts(backend, name: str, cases: Sequence[Case], options: GenerationO
         on_step()
 
 
-def system_metrics(cases: Sequence[Case], system: str, embed: Callable[[list[str]], np.ndarray]) -> dict:
+def system_metrics(cases: Sequence[Case], system: str, embed: Callable[[list[str]], np.ndarray],
+                   fidelity: Fidelity) -> dict:
     if not cases:
         return {}
     drafts = [c.drafts[system][0] for c in cases]
@@ -97,6 +132,7 @@ def system_metrics(cases: Sequence[Case], system: str, embed: Callable[[list[str
         "chrf": metrics.chrf(drafts, reals),
         "saved_keystrokes": sum(metrics.saved_keystrokes(d, r) for d, r in zip(drafts, reals)) / max(sum(map(len, reals)), 1),
         "style_distance": metrics.style_distance(drafts, reals),
+        **fidelity.scores(drafts, [c.prompt for c in cases]),
     }
     if all(system in c.logprob for c in cases):
         out["perplexity"] = metrics.perplexity(sum(c.logprob[system][0] for c in cases),
@@ -104,19 +140,23 @@ def system_metrics(cases: Sequence[Case], system: str, embed: Callable[[list[str
     return out
 
 
-def report(cases: Sequence[Case], embed: Callable[[list[str]], np.ndarray], info: dict) -> dict:
+def report(cases: Sequence[Case], embed: Callable[[list[str]], np.ndarray], info: dict, fidelity: Fidelity) -> dict:
     years = sorted({c.year for c in cases})
     return {
         "run": info,
-        "overall": {s: system_metrics(cases, s, embed) for s in SYSTEMS},
-        "per_year": {str(y): {s: system_metrics([c for c in cases if c.year == y], s, embed) for s in SYSTEMS}
+        "judge": fidelity.reference.as_dict() | {"median_reply_chars": fidelity.profile.median_chars},
+        "real": fidelity.scores([c.reply for c in cases], [c.prompt for c in cases]),
+        "overall": {s: system_metrics(cases, s, embed, fidelity) for s in SYSTEMS},
+        "per_year": {str(y): {s: system_metrics([c for c in cases if c.year == y], s, embed, fidelity)
+                              for s in SYSTEMS}
                      for y in years},
         "samples": [{"prompt_tail": c.prompt[-200:], "real": c.reply, **{s: c.drafts[s][0] for s in SYSTEMS}}
                     for c in cases[:10]],
     }
 
 
-ROWS = ("perplexity", "exact_match@1", "exact_match@3", "cosine", "chrf", "saved_keystrokes")
+ROWS = ("perplexity", "exact_match@1", "exact_match@3", "cosine", "chrf", "saved_keystrokes", "judge_attribution",
+        "mean_chars")
 
 
 def fmt(value: object) -> str:
@@ -134,6 +174,7 @@ def markdown(rep: dict) -> str:
         lines.append(f"| {row} | " + " | ".join(fmt(overall[s].get(row)) for s in SYSTEMS) + " |")
     for key in overall["base"].get("style_distance", {}):
         lines.append(f"| style: {key} | " + " | ".join(fmt(overall[s]["style_distance"].get(key)) for s in SYSTEMS) + " |")
+    lines += fidelity_markdown(rep)
     lines += ["", "## Per year (chrF / cosine)", "", "| year | " + " | ".join(SYSTEMS) + " |", "|---" * 4 + "|"]
     for year, by_system in rep["per_year"].items():
         lines.append(f"| {year} | " + " | ".join(
@@ -142,6 +183,25 @@ def markdown(rep: dict) -> str:
     for sample in rep["samples"]:
         lines.append(f"- real: `{sample['real']}` · " + " · ".join(f"{s}: `{sample[s]}`" for s in SYSTEMS))
     return "\n".join(lines) + "\n"
+
+
+def fidelity_markdown(rep: dict) -> list[str]:
+    judge, real, overall = rep["judge"], rep["real"], rep["overall"]
+    columns = [real, *(overall[s] for s in SYSTEMS)]
+    lines = ["", "## Does it sound like you?", "",
+             f"The authorship judge (trained on the training split) attributes to you {judge['ceiling']:.0%} of your "
+             f"real validation replies (its ceiling) and {judge['floor']:.0%} of the other speakers' lines (its "
+             f"floor); balanced accuracy {judge['balanced_accuracy']:.2f} on "
+             f"{judge['user_texts'] + judge['other_texts']} held-out texts. Failure rates are shares of drafts; the real replies show how often real writing trips "
+             f"the same rules (length: outside a band around your median reply of {judge['median_reply_chars']:.0f} "
+             "characters).", "",
+             f"| | {REAL} replies | " + " | ".join(SYSTEMS) + " |", "|---" * (len(SYSTEMS) + 2) + "|",
+             "| judge attribution | " + " | ".join(fmt(c.get("judge_attribution")) for c in columns) + " |"]
+    for key in (*FAILURES, "any"):
+        lines.append(f"| {key.replace('_', ' ')} | " + " | ".join(fmt(c.get("failures", {}).get(key)) for c in columns)
+                     + " |")
+    lines.append("| mean length (chars) | " + " | ".join(f"{c.get('mean_chars', 0):.0f}" for c in columns) + " |")
+    return lines
 
 
 def plot(rep: dict, folder: Path) -> list[Path]:
@@ -172,8 +232,41 @@ def plot(rep: dict, folder: Path) -> list[Path]:
     fig.tight_layout()
     paths.append(folder / "per_year.png")
     fig.savefig(paths[-1], dpi=100)
+    paths.append(_plot_fidelity(rep, folder / "fidelity.png"))
     plt.close("all")
     return paths
+
+
+def _plot_fidelity(rep: dict, path: Path) -> Path:
+    """Judge attribution against its ceiling and floor; failure rates per system, real replies first."""
+    import matplotlib.pyplot as plt  # `plot` chose the Agg backend
+
+    names = [REAL, *SYSTEMS]
+    columns = [rep["real"], *(rep["overall"][s] for s in SYSTEMS)]
+    fig, (judged, failed) = plt.subplots(1, 2, figsize=(10, 3.4))
+    judged.bar(names, [c.get("judge_attribution", 0) for c in columns], color=["#555", "#999", "#2a7", "#57c"])
+    judged.axhline(rep["judge"]["ceiling"], color="#2a7", linestyle="--", label="ceiling")
+    judged.axhline(rep["judge"]["floor"], color="#c55", linestyle="--", label="floor")
+    judged.set_ylim(0, 1)
+    judged.set_title("attributed to you by the judge")
+    judged.legend()
+    width = 0.8 / len(names)
+    for i, (name, column) in enumerate(zip(names, columns, strict=True)):
+        failed.bar(np.arange(len(FAILURES)) + i * width, [column.get("failures", {}).get(k, 0) for k in FAILURES],
+                   width, label=name)
+    failed.set_xticks(np.arange(len(FAILURES)) + width * (len(names) - 1) / 2, [k.replace("_", " ") for k in FAILURES])
+    failed.set_title("failure rates")
+    failed.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    return path
+
+
+def user_names(settings: Settings) -> tuple[str, ...]:
+    """What others call the user, for the wrong-speaker rule: their name as `predraft me` knows it."""
+    with Corpus(settings.corpus_path) as corpus:
+        me = corpus.me()
+    return addressable_names(me.name) if me else ()
 
 
 def evaluate_run(
@@ -188,7 +281,8 @@ def evaluate_run(
     val = load_examples(dataset, "validation")[:limit]
     train = [r for r in load_examples(dataset, "train") if r["source"] == "corpus"]
     cases = [Case(r["prompt"], r["target"], r["reply"], r["year"]) for r in val]
-    embedder = load_embedder()
+    fidelity = Fidelity.from_rows(train, load_examples(dataset, "validation"), user_names(settings))
+    embedder = load_embedder(settings.retrieval.embedding_backend)
     retrieval_drafts(train, cases, embedder.embed)
     options = replace(GenerationOptions.from_settings(settings.model), max_tokens=min(settings.model.max_tokens, 48))
     for name, adapter in (("base", None), ("lora", lora)):
@@ -197,7 +291,7 @@ def evaluate_run(
                              sha256_cache_dir=settings.models_dir) as backend:
             model_drafts(backend, name, cases, options, candidates, lambda: on_step(name))
     rep = report(cases, embedder.embed, {"run": run.name, "lora": str(lora), "base_gguf": str(base_gguf),
-                                         "limit": limit, "candidates": candidates})
+                                         "limit": limit, "candidates": candidates}, fidelity)
     folder = run.folder / "eval"
     folder.mkdir(exist_ok=True)
     (folder / "report.json").write_text(json.dumps(rep, indent=2, ensure_ascii=False))

@@ -1,11 +1,11 @@
 """From a thread's messages to training examples: one per user turn, in the inference prompt format.
 
 Pure functions. The conventions that decide what the model sees (which messages count, media
-placeholders, conversation breaks, the context budget) are the draft graph's own
-(`graphs.predraft.prompts`), so a training prompt is byte for byte the prompt `predraft draft` would
-build at that point of the thread. Each conversation's lines are rendered once (`SessionTranscript`)
-and every turn's prompt is joined from them; tests/unit/training/test_examples.py checks the result
-against the graph's `prompt_lines` + `build_prompt`.
+placeholders, conversation breaks, the header's contact and date, the context budget) are
+assistant.prompting's, which the draft graph follows too, so a training prompt is byte for byte the
+prompt `predraft draft` would build at that point of the thread. Each conversation's lines are
+rendered once (`SessionTranscript`) and every turn's prompt is joined from them;
+tests/unit/training/test_examples.py checks the result against `prompt_lines` + `build_prompt`.
 """
 
 from __future__ import annotations
@@ -13,16 +13,28 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from assistant.config import DatasetSettings
 from assistant.corpus.models import Kind, Message, Thread
-from assistant.prompting import ME, NEUTRAL_CONTACT, header, prompt_from_rendered, render_message, render_reply
-from graphs.predraft.prompts import context_start, conversation_turns, line_ends, other_speaker
-from graphs.predraft.state import Turn
+from assistant.prompting import (
+    ME,
+    Turn,
+    contact_label,
+    context_start,
+    conversations,
+    header,
+    line_ends,
+    local_date,
+    message_turns,
+    other_speaker,
+    prompt_from_rendered,
+    render_message,
+    render_reply,
+)
 
 # One header per chat and day: formatting the date is a good share of an example's cost (see benchmarks/dataset.py).
 cached_header = lru_cache(maxsize=4096)(header)
@@ -68,27 +80,6 @@ class ThreadOutcome:
     removed: Counter[str]  # filter name -> user turns it removed
 
 
-def local_date(m: Message) -> date:
-    """The day as the user lived it, in the offset the export stated (the draft graph's rule)."""
-    return (m.timestamp + timedelta(minutes=m.utc_offset_min or 0)).date()
-
-
-def spoken(messages: Iterable[Message]) -> list[Message]:
-    """Messages that are somebody's words: no system lines, reactions or unsent messages."""
-    return [m for m in messages if m.kind not in (Kind.SYSTEM, Kind.REACTION) and not m.unsent]
-
-
-def sessions(messages: Sequence[Message], gap_hours: float) -> list[list[Message]]:
-    """Split at silences longer than `gap_hours`: context never reaches across one."""
-    gap = timedelta(hours=gap_hours)
-    out: list[list[Message]] = []
-    for m in messages:
-        if not out or m.timestamp - out[-1][-1].timestamp > gap:
-            out.append([])
-        out[-1].append(m)
-    return out
-
-
 def user_turns(session: Sequence[Message]) -> Iterator[tuple[int, int]]:
     """(start, end) index ranges of runs of consecutive messages by the user."""
     start = None
@@ -124,17 +115,16 @@ def rejection(run: Sequence[Message], replies: list[str], settings: DatasetSetti
 def aligned_turns(session: Sequence[Message], settings: DatasetSettings) -> tuple[list[Turn], Sequence[int]]:
     """The session's turns, and for each message (and for the end) how many turns come before it.
 
-    A session has no silence in it, so the graph turns all of it into turns, in order. When every
-    message made one turn (always, with media placeholders) turn i is message i; otherwise
+    When every message made one turn (always, with media placeholders) turn i is message i; otherwise
     (`media = "drop"`) each message is converted on its own to see which made none.
     """
-    flat = conversation_turns(session, settings.conversation_gap_hours, settings.media)
+    flat = message_turns(session, settings.media)
     if len(flat) == len(session):
         return flat, range(len(session) + 1)
     flat, offsets = [], []
     for m in session:
         offsets.append(len(flat))
-        flat += conversation_turns([m], settings.conversation_gap_hours, settings.media)
+        flat += message_turns([m], settings.media)
     return flat, [*offsets, len(flat)]
 
 
@@ -161,26 +151,11 @@ class SessionTranscript:
         return prompt_from_rendered(head, self.lines[start:before])
 
 
-def contact_label(thread: Thread, turns: Sequence[Turn], before: int, my_name: str, redact_names: bool) -> str:
-    """The group's name, or the other person as the draft graph names them (the last other speaker
-    in the first `before` turns).
-
-    The turn before the user's is nearly always the other person's; only when it is not (a dropped
-    photo) does the search go back through the whole conversation so far.
-    """
-    if thread.is_group:
-        return thread.title
-    if redact_names:
-        return NEUTRAL_CONTACT
-    latest = turns[max(0, before - 1) : before]
-    return other_speaker(thread, latest if latest and latest[0]["speaker"] != ME else turns[:before], my_name)
-
-
 def _example(thread: Thread, session: str, run: Sequence[Message], replies: list[str], before: int,
              transcript: SessionTranscript, my_name: str, redact_names: bool) -> Example:
     """The example for a user turn whose context is the first `before` turns of `transcript`."""
     start = transcript.context_start(before)
-    contact = contact_label(thread, transcript.turns, before, my_name, redact_names)
+    contact = contact_label(thread, other_speaker(thread, transcript.turns, my_name, before), redact_names)
     head = cached_header(thread.platform, contact, local_date(run[0]), thread.is_group)
     return Example(
         prompt=transcript.prompt(head, start, before), target=render_reply(replies), messages=tuple(replies),
@@ -199,7 +174,7 @@ def thread_examples(
     """Examples of one thread (duplicates across threads are dropped later, by `drop_duplicates`)."""
     examples: list[Example] = []
     removed: Counter[str] = Counter()
-    for n, session in enumerate(sessions(spoken(messages), settings.conversation_gap_hours)):
+    for n, session in enumerate(conversations(messages, timedelta(hours=settings.conversation_gap_hours))):
         kept: list[tuple[int, list[Message], list[str]]] = []  # (index of its first message, the turn, its replies)
         for start, end in user_turns(session):
             run = session[start:end]
@@ -211,7 +186,7 @@ def thread_examples(
             kept.append((start, run, replies))
         if not kept:
             continue
-        # The graph's own mapping from messages to turns (speaker, placeholder, or nothing in "drop" mode),
+        # The mapping from messages to turns the graph uses too (speaker, placeholder, or nothing in "drop" mode),
         # of the messages before the last kept turn only: what follows is no example's context.
         flat, offsets = aligned_turns(session[: kept[-1][0]], settings)
         transcript = SessionTranscript(flat, settings)

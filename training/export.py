@@ -24,7 +24,7 @@ from safetensors.numpy import load_file
 from assistant.errors import PredraftError
 from assistant.files import write_atomic
 from assistant.models.gguf_header import read_header
-from assistant.models.llama_cpp import BASE_SHA256_KEY, check_lora_base, check_lora_matches
+from assistant.models.lora_check import BASE_SHA256_KEY, check_lora_base, check_lora_matches
 from assistant.models.sha256_cache import file_sha256
 from training.axolotl import Run
 

@@ -175,6 +175,7 @@ def stats(
         contacts.add_row(c["name"], str(c["messages"]), "you" if c["is_me"] else ("excluded" if c["excluded"] else ""))
     console.print(contacts)
     if data["by_year"]:
-        print(terminal_chart(data, width=min(console.width, 100)))
+        color = console.is_terminal and not console.no_color
+        print(terminal_chart(data, width=min(console.width, 100), color=color))
         path = save_png(data, png or state.settings().data_dir / "stats.png")
         console.print(f"chart saved to {path}")

@@ -130,8 +130,14 @@ def _step_json(view: ChainView) -> dict[str, Any]:
     }
 
 
+ANSWERED_LINES = 3  # the thread's last messages shown above the first step's drafts
+
+
 def _step_panel(view: ChainView, threshold: float) -> Panel:
     parts: list[Any] = []
+    if view.step == 0:  # what is being answered: the thread's last messages
+        for turn in view.context[-ANSWERED_LINES:]:
+            parts.append(Text(f"{turn['speaker']}: {turn['text']}", style="dim"))
     if view.predicted_incoming:
         parts.append(Text(f"{view.contact} (predicted): {view.predicted_incoming}", style="italic"))
     if view.status == "low_confidence":

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 
-def terminal_chart(stats: dict[str, Any], width: int = 80) -> str:
+def terminal_chart(stats: dict[str, Any], width: int = 80, color: bool = True) -> str:
+    """The chart as text; `color=False` (off a terminal, NO_COLOR) leaves out the ANSI colour codes."""
     import plotext as plt
 
     years = [str(y["year"]) for y in stats["by_year"]]
@@ -19,7 +20,8 @@ def terminal_chart(stats: dict[str, Any], width: int = 80) -> str:
         labels=["you", "others"],
     )
     plt.title("messages per year")
-    return plt.build()
+    chart = plt.build()
+    return chart if color else plt.uncolorize(chart)
 
 
 def save_png(stats: dict[str, Any], path: Path) -> Path:

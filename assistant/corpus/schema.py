@@ -1,20 +1,14 @@
-"""Schema as named migrations, each applied once and recorded in `migrations`."""
+"""The corpus schema as named migrations (see `assistant.migrations`)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 
-
-def _run_script(db: sqlite3.Connection, script: str) -> None:
-    # executescript() would COMMIT first; running statement by statement keeps a migration atomic.
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
+from assistant.migrations import Migration, apply_migrations, run_script
 
 
 def _m001_initial(db: sqlite3.Connection) -> None:
-    _run_script(
+    run_script(
         db,
         """
         CREATE TABLE sources (
@@ -73,22 +67,11 @@ def _m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
-    ("001_initial", _m001_initial),
+# Recorded by name in every existing corpus: never rename one.
+MIGRATIONS: list[Migration] = [
+    Migration("001_initial", _m001_initial),
 ]
 
 
 def migrate(db: sqlite3.Connection) -> None:
-    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
-    for name, apply in MIGRATIONS:
-        if name in done:
-            continue
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            apply(db)
-            db.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    apply_migrations(db, MIGRATIONS)

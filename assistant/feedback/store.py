@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from assistant.migrations import Migration, apply_migrations, run_script
+
 Action = Literal["accept", "edit", "regenerate", "reject"]
 
 
@@ -63,28 +65,41 @@ class ChatRating:
             raise ValueError(f"a chat rating is 1 to 5, got {self.rating}")
 
 
+def _m001_initial(db: sqlite3.Connection) -> None:
+    # IF NOT EXISTS: files written before named migrations hold these tables already, and keep their rows.
+    run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS decisions (
+            id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, thread_id INTEGER NOT NULL,
+            context_hash TEXT NOT NULL, prompt TEXT NOT NULL, candidates TEXT NOT NULL,
+            action TEXT NOT NULL, chosen_index INTEGER, final_text TEXT, edit_distance INTEGER,
+            latency_ms INTEGER, model_id TEXT NOT NULL, adapter_id TEXT NOT NULL, as_of TEXT,
+            confidence REAL, chain_id TEXT, step INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (chain_id, step, context_hash, action, created_at)
+        );
+        CREATE TABLE IF NOT EXISTS chat_ratings (
+            id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, contact TEXT NOT NULL, turns TEXT NOT NULL,
+            rating INTEGER CHECK (rating BETWEEN 1 AND 5), model_id TEXT NOT NULL, adapter_id TEXT NOT NULL,
+            as_of TEXT
+        )
+        """,
+    )
+
+
+# The ledger's tables share feedback.sqlite, hence the "feedback_" prefix. Never rename one.
+MIGRATIONS: list[Migration] = [
+    Migration("feedback_001_initial", _m001_initial),
+]
+
+
 class FeedbackStore:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(
-            """CREATE TABLE IF NOT EXISTS decisions (
-                id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, thread_id INTEGER NOT NULL,
-                context_hash TEXT NOT NULL, prompt TEXT NOT NULL, candidates TEXT NOT NULL,
-                action TEXT NOT NULL, chosen_index INTEGER, final_text TEXT, edit_distance INTEGER,
-                latency_ms INTEGER, model_id TEXT NOT NULL, adapter_id TEXT NOT NULL, as_of TEXT,
-                confidence REAL, chain_id TEXT, step INTEGER NOT NULL DEFAULT 0,
-                UNIQUE (chain_id, step, context_hash, action, created_at))"""
-        )
-        self.db.execute(
-            """CREATE TABLE IF NOT EXISTS chat_ratings (
-                id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, contact TEXT NOT NULL, turns TEXT NOT NULL,
-                rating INTEGER CHECK (rating BETWEEN 1 AND 5), model_id TEXT NOT NULL, adapter_id TEXT NOT NULL,
-                as_of TEXT)"""
-        )
-        self.db.commit()
+        apply_migrations(self.db, MIGRATIONS)
 
     def close(self) -> None:
         self.db.close()

@@ -13,9 +13,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 from assistant.corpus.models import Kind, Message, Thread
-from assistant.prompting import ME, media_placeholder, render_message
-
-_NOT_WORDS = {Kind.SYSTEM, Kind.REACTION}  # nobody's words: they neither split a turn nor fill context
+from assistant.prompting import ME, conversations, message_text, render_message, speaker
 
 
 @dataclass(frozen=True)
@@ -36,27 +34,17 @@ class Exchange:
         return self.context or self.reply
 
 
-def _speaker(m: Message) -> str:
-    return ME if m.is_me else (m.sender or "Someone")
+@dataclass(frozen=True)
+class Evidence:
+    """A past exchange found like the current conversation: shown to the user beside the drafts."""
 
-
-def _context_text(m: Message) -> str:
-    # A photo in context still tells that something was shown; its caption, when any, says what.
-    return m.text if m.text.strip() else media_placeholder(m.media)
+    exchange: Exchange
+    similarity: float  # cosine between the query and the exchange's embedded text
 
 
 def _reply_line(text: str) -> str:
     # The transcript's own convention: a line break inside a message continues on a tab-indented line.
     return render_message(ME, text).removeprefix(f"{ME}: ")
-
-
-def _conversations(messages: list[Message], gap: timedelta | None) -> Iterator[list[Message]]:
-    """Runs of messages without a silence longer than `gap` between them."""
-    start = 0
-    for i in range(1, len(messages) + 1):
-        if i == len(messages) or (gap is not None and messages[i].timestamp - messages[i - 1].timestamp > gap):
-            yield messages[start:i]
-            start = i
 
 
 def exchanges_from_thread(
@@ -66,10 +54,10 @@ def exchanges_from_thread(
 
     `messages` are in time order. The context holds up to `context_messages` messages before the
     turn, both sides. A silence longer than `gap` starts a new conversation: neither a turn nor
-    its context reaches across it. Media-only turns have no words to learn from and yield nothing.
+    its context reaches across it. Media-only turns have no words to learn from and yield nothing; a
+    photo in context still tells that something was shown (its placeholder, or its caption).
     """
-    spoken = [m for m in messages if m.kind not in _NOT_WORDS and not m.unsent]
-    for conversation in _conversations(spoken, gap):
+    for conversation in conversations(messages, gap):
         position = 0
         for is_me, run in groupby(conversation, key=lambda m: m.is_me):
             turn = list(run)
@@ -86,10 +74,10 @@ def exchanges_from_thread(
                 id=f"{thread.id}:{first.id}",
                 thread_id=thread.id,
                 thread_title=thread.title,
-                contact=_speaker(others[-1]) if others else thread.title,
+                contact=speaker(others[-1]) if others else thread.title,
                 platform=thread.platform,
                 timestamp=first.timestamp,
                 year=first.timestamp.year,
-                context="\n".join(render_message(_speaker(m), _context_text(m)) for m in before),
+                context="\n".join(render_message(speaker(m), message_text(m, "placeholder")) for m in before),
                 reply="\n".join(replies),
             )

@@ -31,11 +31,12 @@ from assistant.corpus.store import Corpus
 from assistant.errors import PredraftError
 from assistant.privacy import PrivacyPolicy, usable_threads
 from assistant.retrieval.embed import Embedder, load_embedder
-from assistant.retrieval.exchanges import Exchange, exchanges_from_thread
+from assistant.retrieval.exchanges import Evidence, Exchange, exchanges_from_thread
 from assistant.retrieval.search import mmr_select
 
 CACHE_DIR = "search-cache"
 GRAPH_OVERFETCH = 2.0  # HNSW candidates fetched per candidate wanted, beyond what the as-of cut predicts
+SIM_DECIMALS = 5  # similarities that agree to this many decimals are a tie, broken by a stable key
 EMBED_CHUNK = 2048  # exchanges embedded and written per step: the unit of progress and of resumption
 
 
@@ -45,12 +46,6 @@ class IndexError_(PredraftError):
 
 class EmptyIndexError(IndexError_):
     """A search on an index with nothing in it."""
-
-
-@dataclass(frozen=True)
-class Evidence:
-    exchange: Exchange
-    similarity: float  # cosine between the query and the exchange's embedded text
 
 
 @dataclass
@@ -179,10 +174,24 @@ def _scan(cache: _SearchCache, q: np.ndarray, n: int, end: int, future: _FutureO
     n = min(n, end)
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    rows = np.argpartition(-sims, n - 1)[:n]
-    rows = rows[np.isfinite(sims[rows])]
-    rows = rows[np.argsort(-sims[rows], kind="stable")]
-    return rows, sims[rows]
+    # Every row tied with the n-th best goes on to the ordering, so which of them wins never
+    # depends on how the partition happened to split them.
+    keys = _tie_key(sims)
+    nth_best = np.partition(keys, end - n)[end - n]
+    rows = np.flatnonzero((keys >= nth_best) & np.isfinite(sims))
+    return _best_first(cache, rows, sims[rows], n)
+
+
+def _tie_key(sims: np.ndarray) -> np.ndarray:
+    # Float sums differ in the last bits between BLAS kernels (CPUs); equal to SIM_DECIMALS is a tie.
+    return np.round(sims, SIM_DECIMALS)
+
+
+def _best_first(cache: _SearchCache, rows: np.ndarray, sims: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The n most similar rows, best first; a tie goes to the newer exchange, then the smaller id, so the
+    evidence is the same on any machine and whatever order the rows came in."""
+    order = np.lexsort((cache.ids[rows], -cache.ts_ms[rows], -_tie_key(sims)))[:n]
+    return rows[order], sims[order]
 
 
 class ExchangeIndex:
@@ -210,7 +219,7 @@ class ExchangeIndex:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = load_embedder()
+            self._embedder = load_embedder(self.config.embedding_backend)
         return self._embedder
 
     def count(self) -> int:
@@ -378,7 +387,5 @@ class ExchangeIndex:
         rows = rows[(rows < end) & ~future.of(rows)]
         if len(rows) < min(n, end) and len(ids) < total:
             return None
-        sims = np.asarray(cache.vectors[rows]) @ q
-        best = np.argsort(-sims, kind="stable")[:n]
-        return rows[best], sims[best]
+        return _best_first(cache, rows, np.asarray(cache.vectors[rows]) @ q, n)
 

@@ -11,6 +11,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
+GAIN_DECIMALS = 5
 NEAR_DUPLICATE_RATIO = 90  # rapidfuzz ratio (0-100) of normalised replies at which two count as the same
 
 
@@ -37,7 +38,9 @@ def mmr_select(
     chosen: list[int] = []
     while len(chosen) < k and open_.any():
         gain = query_sims if not chosen else mmr_lambda * query_sims - (1 - mmr_lambda) * redundancy
-        best = int(np.argmax(np.where(open_, gain, -np.inf)))
+        # Rounded: a near-tie must not flip with the CPU's float rounding; argmax then takes the
+        # earlier candidate, and the candidates come best first in a stable order.
+        best = int(np.argmax(np.where(open_, np.round(gain, GAIN_DECIMALS), -np.inf)))
         open_[best] = False
         if is_near_duplicate(replies[best], [replies[i] for i in chosen]):
             continue

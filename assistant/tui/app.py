@@ -1,49 +1,28 @@
 """The app factories: `review_app` and `chat_app` build what `predraft review` / `predraft chat` run and
 what the Pilot and snapshot tests drive, so both see the same app.
 
-The clock and the display timezone are parameters: tests pin them, so relative ages ("3d") and
-"Today" separators render the same on every run.
+The clock and the display timezone are parameters (see `context.py`): tests pin them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import date, tzinfo
 from typing import TYPE_CHECKING
-from datetime import UTC, date, datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 from textual.app import App
 from textual.screen import Screen
 
 from assistant.config import Settings
+from assistant.tui.context import Clock, ui_context
+from assistant.tui.models.chat import ChatSession
+from assistant.tui.screens.chat import ChatScreen
+from assistant.tui.screens.review import ReviewOptions, ReviewScreen
 from graphs.predraft.api import DraftChain
 
 if TYPE_CHECKING:
     from assistant.models.base import Backend
     from assistant.retrieval.index import ExchangeIndex
-
-Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class UIContext:
-    settings: Settings
-    clock: Clock
-    tz: tzinfo
-
-    def today(self) -> date:
-        return self.clock().astimezone(self.tz).date()
-
-
-def display_timezone(settings: Settings) -> tzinfo:
-    """Times show in the zone the exports were read in (ingest.timezone), unless a message states its own."""
-    name = settings.ingest.timezone
-    return (datetime.now().astimezone().tzinfo or UTC) if name == "local" else ZoneInfo(name)
-
-
-def _context(settings: Settings, clock: Clock | None, tz: tzinfo | None) -> UIContext:
-    return UIContext(settings, clock or (lambda: datetime.now(UTC)), tz or display_timezone(settings))
 
 
 class PredraftApp(App[None]):
@@ -74,9 +53,7 @@ def review_app(
     tz: tzinfo | None = None,
 ) -> PredraftApp:
     """The review app. `open_ref`: a thread (id or title) or a chain id to open first; `fresh`: draft it anew."""
-    from assistant.tui.screens.review import ReviewOptions, ReviewScreen
-
-    ctx = _context(settings, clock, tz)
+    ctx = ui_context(settings, clock, tz)
     chain = DraftChain(settings, backend=backend, index=index)
     try:
         thread_id, chain_id = _resolve(chain, open_ref)  # a wrong name fails here, before the UI starts
@@ -114,10 +91,7 @@ def chat_app(
     tz: tzinfo | None = None,
 ) -> PredraftApp:
     """The chat app. `backends` ({"base": ..., "lora": ...}) replaces loading the models (tests)."""
-    from assistant.tui.models.chat import ChatSession
-    from assistant.tui.screens.chat import ChatScreen
-
-    ctx = _context(settings, clock, tz)
+    ctx = ui_context(settings, clock, tz)
     session = ChatSession(contact=contact, platform=platform, as_of=as_of)
 
     def make_screen() -> Screen:

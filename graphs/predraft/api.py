@@ -9,9 +9,8 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from langgraph.types import Command
 
@@ -19,51 +18,21 @@ from assistant.config import Settings
 from assistant.corpus.store import Corpus
 from assistant.errors import PredraftError
 from assistant.feedback.store import FeedbackStore
-from assistant.retrieval.exchanges import Exchange
-from assistant.retrieval.index import EmptyIndexError, Evidence
+from assistant.retrieval.exchanges import Evidence, Exchange
+from assistant.retrieval.index import EmptyIndexError
 from graphs.predraft.context import ChainContext, Resources
 from graphs.predraft.graph import compile_chain, open_checkpointer
 from graphs.predraft.ledger import ChainLedger
 from graphs.predraft.nodes import now_iso
 from graphs.predraft.state import ChainInput, EvidenceRecord, RankedCandidate, ReviewAnswer
+from graphs.predraft.views import Candidate, ChainView, Status
 
-Status = Literal["awaiting_review", "low_confidence", "done", "stalled"]
 REVIEW_ACTIONS = ("accept", "edit", "regenerate", "reject")
 OnToken = Callable[[int, str], None]  # (candidate index, or -1 for the predicted message; text piece)
 
 
 class ChainError(PredraftError):
     """A chain that does not exist, or a request its current state cannot take."""
-
-
-@dataclass
-class Candidate:
-    text: str
-    logprob: float  # mean log-probability per token
-    similarity: float  # best cosine to the user's own replies in the evidence
-    score: float  # in [0, 1]; the top one is the confidence
-
-
-@dataclass
-class ChainView:
-    chain_id: str
-    thread_id: int
-    step: int
-    # "stalled": the process stopped mid-draft; `resume(chain_id, "regenerate")` finishes the drafts.
-    status: Status
-    candidates: list[Candidate]
-    confidence: float
-    evidence: list[Evidence]
-    predicted_incoming: str | None  # the other side's predicted message this step answers
-    predraft: list[Candidate]  # the candidates drafted against that prediction (kept after a miss)
-    prompt: str
-    history: list[dict]  # decisions, predictions and real messages, in order
-    depth: int = 0
-    incoming: str | None = None  # the real message that arrived at this step, if any
-    hit: bool | None = None  # whether it matched the prediction; None when nothing was compared
-    as_of: date | None = None
-    contact: str = ""
-    context: list[dict] = field(default_factory=list)  # the working conversation, each turn with its source
 
 
 class DraftChain:

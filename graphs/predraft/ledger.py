@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant.migrations import Migration, apply_migrations, run_script
+
 
 @dataclass(frozen=True)
 class PredictionOutcome:
@@ -23,23 +25,36 @@ class PredictionOutcome:
     hit: bool
 
 
+def _m001_initial(db: sqlite3.Connection) -> None:
+    # IF NOT EXISTS: files written before named migrations hold these tables already, and keep their rows.
+    run_script(
+        db,
+        """
+        CREATE TABLE IF NOT EXISTS chains (
+            chain_id TEXT PRIMARY KEY, thread_id INTEGER NOT NULL, started_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS predictions (
+            chain_id TEXT NOT NULL, step INTEGER NOT NULL, thread_id INTEGER NOT NULL,
+            predicted TEXT NOT NULL, actual TEXT NOT NULL, similarity REAL NOT NULL,
+            hit INTEGER NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (chain_id, step)
+        )
+        """,
+    )
+
+
+# feedback.sqlite holds the review decisions too, hence the "ledger_" prefix. Never rename one.
+MIGRATIONS: list[Migration] = [
+    Migration("ledger_001_initial", _m001_initial),
+]
+
+
 class ChainLedger:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # no fsync per commit: a hit must be served in milliseconds
-        with self.db:
-            self.db.execute(
-                """CREATE TABLE IF NOT EXISTS chains (
-                    chain_id TEXT PRIMARY KEY, thread_id INTEGER NOT NULL, started_at TEXT NOT NULL)"""
-            )
-            self.db.execute(
-                """CREATE TABLE IF NOT EXISTS predictions (
-                    chain_id TEXT NOT NULL, step INTEGER NOT NULL, thread_id INTEGER NOT NULL,
-                    predicted TEXT NOT NULL, actual TEXT NOT NULL, similarity REAL NOT NULL,
-                    hit INTEGER NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (chain_id, step))"""
-            )
+        apply_migrations(self.db, MIGRATIONS)
 
     def close(self) -> None:
         self.db.close()

@@ -15,34 +15,28 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from rapidfuzz.distance import Levenshtein
 
-from assistant.corpus.models import Message
 from assistant.feedback.store import Decision
-from assistant.prompting import ME, NEUTRAL_CONTACT, parse_reply, render_reply
+from assistant.prompting import (
+    ME,
+    Turn,
+    contact_label,
+    conversation_turns,
+    local_date,
+    other_speaker,
+    parse_reply,
+    render_reply,
+)
 from graphs.predraft import ranking
 from graphs.predraft.context import ChainContext
 from graphs.predraft.ledger import PredictionOutcome
-from graphs.predraft.prompts import (
-    conversation_turns,
-    draft_options,
-    other_speaker,
-    predict_options,
-    retrieval_query,
-    speakers,
-    transcript_prompt,
-)
-from graphs.predraft.state import ChainState, Draft, EvidenceRecord, Turn
+from graphs.predraft.prompts import draft_options, predict_options, retrieval_query, speakers, transcript_prompt
+from graphs.predraft.state import ChainState, Draft, EvidenceRecord
 
 PREDICTION_STREAM = -1  # the candidate index under which the predicted message's tokens stream
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def _local_date(m: Message) -> date:
-    # The header shows the day as the user lived it, in the offset the export stated.
-    offset = timedelta(minutes=m.utc_offset_min or 0)
-    return (m.timestamp + offset).date()
 
 
 # ---- nodes ------------------------------------------------------------------------------------
@@ -58,15 +52,14 @@ def load_thread(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     turns = conversation_turns(messages, dataset.conversation_gap_hours, dataset.media)
     other = other_speaker(thread, turns, me.name if me else "")
     last = messages[-1] if messages else None
-    # The header names the other person as training did (training.examples.contact_label): not at all
-    # under privacy.redact_names. `other` still names whoever speaks next, for their lines and the stops.
-    named = NEUTRAL_CONTACT if ctx.settings.privacy.redact_names else other
     return {
         "platform": thread.platform,
         "is_group": thread.is_group,
-        "contact": thread.title if thread.is_group else named,
+        # The header names the other person as training did; `other` names whoever speaks next even
+        # under privacy.redact_names, for their lines and the stops.
+        "contact": contact_label(thread, other, ctx.settings.privacy.redact_names),
         "other": other,
-        "header_date": state["as_of"] or (_local_date(last) if last else datetime.now(UTC).date()).isoformat(),
+        "header_date": state["as_of"] or (local_date(last) if last else datetime.now(UTC).date()).isoformat(),
         "since": (last.timestamp if last else datetime.now(UTC)).isoformat(),
         "context": turns,
         "step": 0,

@@ -1,6 +1,7 @@
 """The chain's state: plain data only, so every checkpoint is readable JSON-like msgpack.
 
-`ChainInput` is what a run starts from; `ChainState` is everything the nodes read and write.
+`ChainInput` is what a run starts from; `ChainState` is everything the nodes read and write. The
+conversation's `Turn` comes from assistant.prompting, which the dataset builder shares.
 Lists that grow over the whole run (`history`) have an appending reducer; every other key is
 replaced by the node that changes it.
 """
@@ -10,16 +11,9 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Literal, TypedDict
 
-Source = Literal["corpus", "accepted", "predicted", "incoming"]
+from assistant.prompting import Turn
+
 Action = Literal["accept", "edit", "regenerate", "reject", "incoming"]
-
-
-class Turn(TypedDict):
-    """One message of the working conversation. Only "corpus" turns are real past messages."""
-
-    speaker: str  # a display name, or prompting.ME
-    text: str
-    source: Source
 
 
 class Draft(TypedDict):

@@ -1,4 +1,4 @@
-"""The demo persona, prepared once per session (ingest, me, consent, index), copied fresh for each test.
+"""The demo world (tests/worlds/demo.py), prepared once per session, copied fresh for each test.
 
 Each test gets its own copy of the prepared data dir, so chains and decisions never leak between
 tests; the default model and the MiniLM embedder are loaded once and shared.
@@ -11,21 +11,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tui_support import TEST_CONFIG, DemoWorld
 
-from assistant.demo.runner import demo_settings, prepare
+from assistant.demo.runner import demo_settings
 from assistant.models import load_backend
 from assistant.models.base import Backend
 from assistant.retrieval.embed import load_embedder
 from assistant.retrieval.index import ExchangeIndex
+from tests.worlds.demo import DemoWorld, prepare_demo
 
 
 @pytest.fixture(scope="session")
 def prepared_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo-prepared") / "demo"
-    folder.mkdir()
-    (folder / "predraft.toml").write_text(TEST_CONFIG)
-    prepare(demo_settings(folder), on_step=lambda _step: None)
+    prepare_demo(folder)
     return folder
 
 

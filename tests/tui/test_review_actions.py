@@ -6,7 +6,7 @@ import json
 
 import pytest
 from textual.widgets import TextArea
-from tui_support import CLOCK, TZ, settle
+from tui_support import settle
 
 from assistant.tui.app import review_app
 from assistant.tui.models.autosave import EditAutosave
@@ -19,6 +19,7 @@ from assistant.tui.widgets.drafts_panel import DraftsPanel
 from assistant.tui.widgets.evidence_panel import EvidencePanel
 from assistant.tui.widgets.thread_list import ThreadList
 from assistant.tui.widgets.transcript import Transcript
+from tests.worlds.demo import CLOCK, TZ
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 

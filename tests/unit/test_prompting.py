@@ -6,6 +6,7 @@ from assistant.prompting import (
     ME,
     Line,
     build_prompt,
+    conversation_turns,
     header,
     media_placeholder,
     parse_reply,
@@ -14,7 +15,6 @@ from assistant.prompting import (
 )
 from assistant.retrieval.exchanges import exchanges_from_thread
 from assistant.tui.models.transcript import transcript_items
-from graphs.predraft.prompts import conversation_turns
 
 
 def test_prompt_and_target_concatenate_into_the_transcript():

@@ -13,9 +13,7 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.feedback.store import ChatRating
 from assistant.models.base import GenerationOptions
-from assistant.prompting import ME, build_prompt, header, parse_reply, stop_sequences
-from graphs.predraft.prompts import prompt_lines
-from graphs.predraft.state import Turn
+from assistant.prompting import ME, Turn, context_prompt, header, parse_reply, stop_sequences
 
 
 @dataclass
@@ -37,9 +35,7 @@ class ChatSession:
         return messages
 
     def prompt(self, settings: Settings, today: date) -> str:
-        head = header(self.platform, self.contact, self.as_of or today)
-        lines = prompt_lines(self.turns, settings.dataset.max_context_messages, settings.dataset.context_tokens)
-        return build_prompt(head, lines)
+        return context_prompt(header(self.platform, self.contact, self.as_of or today), self.turns, settings.dataset)
 
     def options(self, settings: Settings) -> GenerationOptions:
         return GenerationOptions.from_settings(settings.model, stop=stop_sequences([self.contact]))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assistant.prompting import ME
-from graphs.predraft.api import ChainView
+from graphs.predraft.views import ChainView
 
 OPEN = ("awaiting_review", "low_confidence")
 Role = Literal["sent", "predicted", "incoming", "predraft"]

@@ -6,34 +6,32 @@ base model and the LoRA (each loaded once).
 
 from __future__ import annotations
 
-import logging
 import threading
-from typing import Any
+from functools import partial
+from typing import Literal
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.reactive import var
 from textual.widgets import Footer, Header, Input, Static
-from textual.screen import Screen
-from textual.worker import get_current_worker
 
-from assistant.errors import PredraftError
 from assistant.feedback.store import FeedbackStore
-from assistant.models.base import Backend
+from assistant.models import Backend, load_backend
 from assistant.prompting import ME
-from assistant.tui.app import UIContext
 from assistant.tui.commands import ScreenCommands
+from assistant.tui.context import UIContext
 from assistant.tui.models.chat import ChatSession, exported_lora
-from assistant.tui.models.jobs import JobTracker
 from assistant.tui.models.transcript import TranscriptItem
 from assistant.tui.screens.help import HelpScreen
+from assistant.tui.screens.model_screen import ModelScreen
 from assistant.tui.screens.rate import UNRATED, RateScreen
 from assistant.tui.widgets.transcript import Transcript, item_content
 
-log = logging.getLogger(__name__)
+Model = Literal["base", "lora"]
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(ModelScreen):
     AUTO_FOCUS = "#chat-input"
     COMMANDS = {ScreenCommands}
     DEFAULT_CSS = """
@@ -50,6 +48,9 @@ class ChatScreen(Screen[None]):
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "app.quit", "Quit"),
     ]
+    # The key bindings follow these and `generating` (check_action).
+    which: var[Model] = var("base", bindings=True)
+    talked: var[bool] = var(False, bindings=True)  # the conversation has turns to save or clear
 
     def __init__(self, ctx: UIContext, session: ChatSession, *, use_lora: bool | None = None,
                  backends: dict[str, Backend] | None = None):
@@ -59,11 +60,7 @@ class ChatScreen(Screen[None]):
         self.given = dict(backends or {})
         self.loaded: dict[str, Backend] = {}
         self.lora = exported_lora(ctx.settings) if "lora" not in self.given else None
-        has_lora = "lora" in self.given or self.lora is not None
-        self.which = "lora" if has_lora and use_lora is not False else "base"
-        self.generating = False
-        self._cancel: threading.Event | None = None
-        self.jobs = JobTracker(self._close)
+        self.set_reactive(ChatScreen.which, "lora" if self._has_lora() and use_lora is not False else "base")
         self.used: tuple[str, str] = ("", "")  # model and adapter ids of the last reply, for the rating
 
     def compose(self) -> ComposeResult:
@@ -79,12 +76,7 @@ class ChatScreen(Screen[None]):
                                                    f"(as of {when})")
         self._status()
 
-    def on_unmount(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()
-        self.jobs.shutdown()
-
-    def _close(self) -> None:
+    def close_resources(self) -> None:
         for backend in self.loaded.values():
             backend.close()
 
@@ -92,7 +84,6 @@ class ChatScreen(Screen[None]):
         return "lora" in self.given or self.lora is not None
 
     def _status(self, note: str = "") -> None:
-        self.refresh_bindings()  # every status change is a state change: Save and Base/LoRA follow it
         model = "your LoRA" if self.which == "lora" else "the base model"
         toggle = " (Ctrl+L: base model)" if self.which == "lora" else (" (Ctrl+L: your LoRA)" if self._has_lora() else "")
         self.query_one("#chat-status", Static).update(f"{model}{toggle}" + (f" · {note}" if note else ""))
@@ -112,53 +103,32 @@ class ChatScreen(Screen[None]):
             if line.strip():
                 log_view.append(TranscriptItem("text", line.strip(), sender=self.session.contact, time=now))
         live = log_view.append(TranscriptItem("text", "…", time=now, is_me=True))
-        self._cancel = threading.Event()
-        self.generating = True
+        self.talked = True
+        prompt, which = self.session.prompt(self.ctx.settings, self.ctx.today()), self.which
+        self.run_job(lambda cancel: self._answer(which, prompt, live, now, cancel),
+                     partial(self._answered, live, now), partial(self._failed, live))
         self._status("writing…")
-        self.answer(self.session.prompt(self.ctx.settings, self.ctx.today()), live, now, self._cancel)
 
     def _backend(self, which: str) -> Backend:
         if which in self.given:
             return self.given[which]
         if which not in self.loaded:
-            from assistant.models import load_backend
-
             self.loaded[which] = load_backend(self.ctx.settings, lora_path=str(self.lora) if which == "lora" else "")
         return self.loaded[which]
 
-    @work(thread=True, exclusive=True, group="chat", exit_on_error=False)
-    def answer(self, prompt: str, live: Static, time: str, cancel: threading.Event) -> None:
-        worker = get_current_worker()
-        self.jobs.started()
-        try:
-            backend = self._backend(self.which)
-            pieces: list[str] = []
-            for piece in backend.stream(prompt, self.session.options(self.ctx.settings), cancel):
-                if worker.is_cancelled:
-                    cancel.set()
-                pieces.append(piece)
-                item = TranscriptItem("text", "".join(pieces).strip() or "…", time=time, is_me=True)
-                self._from_thread(live.update, item_content(item))
-            self._from_thread(self._answered, "".join(pieces), live, time, (backend.model_id, backend.adapter_id))
-        except PredraftError as exc:
-            self._from_thread(self._failed, str(exc), live)
-        except Exception as exc:  # the model crashing must not take the UI down
-            log.exception("chat generation failed")
-            self._from_thread(self._failed, f"unexpected error: {exc!r}", live)
-        finally:
-            self.jobs.ended()
+    def _answer(self, which: Model, prompt: str, live: Static, time: str,
+                cancel: threading.Event) -> tuple[str, tuple[str, str]]:
+        """The model's answer (in the worker thread), streamed into `live`; with the model and adapter ids."""
+        backend = self._backend(which)
+        pieces: list[str] = []
+        for piece in backend.stream(prompt, self.session.options(self.ctx.settings), cancel):
+            pieces.append(piece)
+            item = TranscriptItem("text", "".join(pieces).strip() or "…", time=time, is_me=True)
+            self.call_from_worker(live.update, item_content(item))
+        return "".join(pieces), (backend.model_id, backend.adapter_id)
 
-    def _from_thread(self, callback: Any, *args: Any) -> None:
-        if self.jobs.closing:
-            return
-        try:
-            self.app.call_from_thread(callback, *args)
-        except RuntimeError:  # the app stopped meanwhile
-            pass
-
-    def _answered(self, generated: str, live: Static, time: str, used: tuple[str, str]) -> None:
-        self.generating = False
-        self.used = used
+    def _answered(self, live: Static, time: str, answer: tuple[str, tuple[str, str]], cancelled: bool) -> None:
+        generated, self.used = answer
         messages = self.session.answer(generated)
         live.remove()
         log_view = self.query_one(Transcript)
@@ -166,10 +136,9 @@ class ChatScreen(Screen[None]):
             log_view.append(TranscriptItem("text", message, sender=ME, time=time, is_me=True))
         if not messages:
             log_view.append(TranscriptItem("system", "(no answer: write again, or Ctrl+N for a new chat)"))
-        self._status("cancelled" if self._cancel is not None and self._cancel.is_set() else "")
+        self._status("cancelled" if cancelled else "")
 
-    def _failed(self, message: str, live: Static) -> None:
-        self.generating = False
+    def _failed(self, live: Static, message: str) -> None:
         live.remove()
         self._status("error")
         self.notify(message, title="The model failed", severity="error", timeout=10)
@@ -180,7 +149,7 @@ class ChatScreen(Screen[None]):
         if action == "toggle_model":
             return None if self.generating or not self._has_lora() else True
         if action in ("save", "new_chat"):
-            return None if self.generating or not self.session.turns else True
+            return None if self.generating or not self.talked else True
         return True
 
     def action_toggle_model(self) -> None:
@@ -188,11 +157,11 @@ class ChatScreen(Screen[None]):
         self._status()
 
     def action_cancel(self) -> None:
-        if self.generating and self._cancel is not None:
-            self._cancel.set()
+        self.cancel_job()
 
     def action_new_chat(self) -> None:
         self.session.turns.clear()
+        self.talked = False
         self.query_one(Transcript).show(self.query_one(Transcript).border_title or "", [])
         self._status("new chat")
 

@@ -1,49 +1,43 @@
 """The review screen: threads | transcript | drafts, the predicted chain and the evidence behind them.
 
-Every model call runs in a thread worker (one at a time per screen; a new one cancels the last),
-streams its tokens to the widgets through `call_from_thread` and posts progress messages, so the
-UI never waits on the model. predraft sends nothing itself: an accepted or edited draft is copied
+Every model call runs as a job of `ModelScreen` (a thread worker, one at a time, Esc cancels) and
+streams its tokens to the widgets as they come, so the UI never waits on the model. predraft sends nothing itself: an accepted or edited draft is copied
 to the clipboard and recorded as a decision by the chain.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from functools import partial
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import Screen
+from textual.reactive import var
 from textual.widgets import Footer, Header, Input
-from textual.worker import get_current_worker
 
 from assistant.corpus.store import Corpus
-from assistant.errors import PredraftError
-from assistant.tui.app import UIContext
-from assistant.tui.commands import ScreenCommands, ThreadCommands
 from assistant.files import write_atomic
+from assistant.tui.commands import ScreenCommands, ThreadCommands
+from assistant.tui.context import UIContext
 from assistant.tui.models.autosave import EditAutosave
-from assistant.tui.models.jobs import JobTracker
 from assistant.tui.models.review import chain_lines, cycle, is_open
 from assistant.tui.models.threads import ThreadItem, load_threads, next_pending, with_pending
 from assistant.tui.models.transcript import transcript_items
 from assistant.tui.screens.edit import EditScreen
 from assistant.tui.screens.help import HelpScreen
+from assistant.tui.screens.model_screen import ModelScreen
 from assistant.tui.widgets.chain_panel import ChainPanel
 from assistant.tui.widgets.drafts_panel import DraftsPanel
 from assistant.tui.widgets.evidence_panel import EvidencePanel
 from assistant.tui.widgets.thread_list import ThreadList
 from assistant.tui.widgets.transcript import Transcript
-from graphs.predraft.api import ChainView, DraftChain, OnToken
-
-log = logging.getLogger(__name__)
+from graphs.predraft.api import DraftChain, OnToken
+from graphs.predraft.views import ChainView
 
 CLIPBOARD_FILE = "last-draft.txt"  # the copy fallback, for terminals without OSC 52
 CHAIN_HINT = "a (accept) or g (go deeper): their likely answer appears here, with your reply pre-drafted."
@@ -67,7 +61,7 @@ class ChainJob:
     done: str | None = None  # said once it finished
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(ModelScreen):
     AUTO_FOCUS = "#drafts"  # the single-key actions work at once; `/` moves to the search box
     COMMANDS = {ScreenCommands, ThreadCommands}
     # Short descriptions fit the footer; the tooltips name the actions in the help screen and Ctrl+P.
@@ -89,11 +83,9 @@ class ReviewScreen(Screen[None]):
              "reply to the clipboard and records your decision for the next training set; paste it into "
              "your chat app yourself. Edits are saved as you type and come back after a crash.")
 
-    @dataclass
-    class Progress(Message):
-        """Posted by the generation worker as tokens arrive."""
-
-        text: str
+    # The key bindings follow the open thread and its chain (check_action), and `generating`.
+    thread_id: var[int | None] = var(None, bindings=True)
+    view: var[ChainView | None] = var(None, bindings=True)
 
     def __init__(self, ctx: UIContext, chain: DraftChain, options: ReviewOptions):
         super().__init__()
@@ -103,12 +95,7 @@ class ReviewScreen(Screen[None]):
         self.corpus = Corpus(ctx.settings.corpus_path)  # the UI's own connection; workers use the chain's
         self.autosave = EditAutosave(ctx.settings.data_dir)
         self.items: list[ThreadItem] = []
-        self.thread_id: int | None = None
-        self.view: ChainView | None = None
         self.selected = 0
-        self.generating = False
-        self._cancel: threading.Event | None = None
-        self.jobs = JobTracker(self._close)
 
     # ---- layout and start --------------------------------------------------------------------
 
@@ -134,12 +121,7 @@ class ReviewScreen(Screen[None]):
             return
         self.open_thread(thread_id, chain_id, fresh=self.options.fresh and chain_id is None)
 
-    def on_unmount(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()
-        self.jobs.shutdown()
-
-    def _close(self) -> None:
+    def close_resources(self) -> None:
         self.chain.close()
         self.corpus.close()
 
@@ -184,8 +166,7 @@ class ReviewScreen(Screen[None]):
 
     def open_thread(self, thread_id: int, chain_id: str | None = None, fresh: bool = False) -> None:
         """Show a thread, its open chain if it has one, and draft if someone waits for an answer (or `fresh`)."""
-        if self._cancel is not None:
-            self._cancel.set()
+        self.cancel_job()  # what it drafts still lands in its own chain; only the badge shows it here
         item = self._item(thread_id)
         thread = self.corpus.thread(thread_id)
         self.thread_id, self.view, self.selected = thread_id, None, 0
@@ -200,7 +181,6 @@ class ReviewScreen(Screen[None]):
         if item is not None and item.excluded:
             drafts.note("Someone in this thread did not consent to being part of predraft, so no replies are "
                         "drafted here (`predraft consent list`).")
-            self.refresh_bindings()
             return
         chain_id = chain_id or (None if fresh else self.chain.latest_chain(thread_id))
         view = self.chain.view(chain_id) if chain_id else None
@@ -210,7 +190,6 @@ class ReviewScreen(Screen[None]):
             self.start_chain()
         else:
             drafts.note("You wrote last, so nothing waits for an answer. r drafts another message anyway.")
-        self.refresh_bindings()
 
     @on(ThreadList.Selected)
     def _thread_selected(self, event: ThreadList.Selected) -> None:
@@ -239,24 +218,23 @@ class ReviewScreen(Screen[None]):
         self.query_one(ChainPanel).show(chain_lines(view), CHAIN_HINT)
         self.query_one(EvidencePanel).show(view.evidence)
         self._set_pending(view.thread_id, is_open(view))
-        self.refresh_bindings()
 
     def _selected_text(self) -> str | None:
         if self.view is None or not self.view.candidates:
             return None
         return self.view.candidates[self.selected].text
 
-    # ---- the generation worker ---------------------------------------------------------------
+    # ---- generating --------------------------------------------------------------------------
 
     def start_job(self, job: ChainJob) -> None:
-        if self._cancel is not None:
-            self._cancel.set()  # the previous job stops at its next token
-        self._cancel = threading.Event()
-        self.generating = True
+        """Run a chain call as the screen's model job, its tokens streamed into the drafts and chain panes."""
+        thread_id = self.thread_id  # the user may open another thread meanwhile: results stay with this one
+        item = self._item(thread_id)
+        other = item.title if item else "them"
         self.query_one(DraftsPanel).begin(job.label, self.ctx.settings.draft.candidates)
         self.query_one(ChainPanel).predicting = ""
-        self.refresh_bindings()
-        self.run_job(job, self._cancel)
+        self.run_job(lambda cancel: job.run(self.chain, self._token_sink(other, cancel), cancel),
+                     partial(self._finished, job), partial(self._failed, thread_id))
 
     def start_chain(self) -> None:
         thread_id, depth, as_of = self.thread_id, self.options.depth, self.options.as_of
@@ -266,65 +244,30 @@ class ReviewScreen(Screen[None]):
                                                         cancel=cancel),
         ))
 
-    @work(thread=True, exclusive=True, group="chain", exit_on_error=False)
-    def run_job(self, job: ChainJob, cancel: threading.Event) -> None:
-        worker = get_current_worker()
-        thread_id = self.thread_id  # the user may open another thread meanwhile: results stay with this one
+    def _token_sink(self, other: str, cancel: threading.Event) -> OnToken:
+        """The job's token callback (called in the worker thread): each piece goes to its pane, counted."""
         tokens: dict[int, int] = {}
-        other = self._item(thread_id).title if self._item(thread_id) else "them"
-        candidates = self.ctx.settings.draft.candidates
 
         def on_token(index: int, piece: str) -> None:
-            if worker.is_cancelled:
-                cancel.set()
-                return
             tokens[index] = tokens.get(index, 0) + 1
-            self._from_thread(self._piece, thread_id, other, index, piece)
-            what = (f"predicting {other}'s next message" if index < 0
-                    else f"drafting candidate {index + 1}/{candidates}")
-            self.post_message(self.Progress(f"{what} · {tokens[index]} tokens"))
+            self.call_from_worker(self._piece, cancel, other, index, piece, tokens[index])
 
-        self.jobs.started()
-        try:
-            view = job.run(self.chain, on_token, cancel)
-        except PredraftError as exc:
-            self._from_thread(self._failed, thread_id, str(exc))
-            return
-        except Exception as exc:  # a crash of the model or the graph must not take the UI down
-            log.exception("generation failed")
-            self._from_thread(self._failed, thread_id, f"unexpected error: {exc!r}")
-            return
-        finally:
-            self.jobs.ended()
-        if not worker.is_cancelled:
-            self._from_thread(self._finished, job, view, cancel.is_set())
+        return on_token
 
-    def _from_thread(self, callback: Callable[..., Any], *args: Any) -> None:
-        if self.jobs.closing:
+    def _piece(self, cancel: threading.Event, other: str, index: int, piece: str, count: int) -> None:
+        if cancel.is_set():  # cancelled, replaced, or its thread closed: the panes show something else now
             return
-        try:
-            self.app.call_from_thread(callback, *args)
-        except RuntimeError:  # the app stopped meanwhile
-            pass
-
-    def _piece(self, thread_id: int | None, other: str, index: int, piece: str) -> None:
-        if thread_id != self.thread_id:
-            return
+        drafts = self.query_one(DraftsPanel)
         if index < 0:
             self.query_one(ChainPanel).add_piece(other, piece)
+            drafts.progress(f"predicting {other}'s next message · {count} tokens")
         else:
-            self.query_one(DraftsPanel).add_piece(index, piece)
-
-    @on(Progress)
-    def _progress(self, event: Progress) -> None:
-        if self.generating:
-            self.query_one(DraftsPanel).progress(event.text)
+            drafts.add_piece(index, piece)
+            drafts.progress(f"drafting candidate {index + 1}/{self.ctx.settings.draft.candidates} · {count} tokens")
 
     def _finished(self, job: ChainJob, view: ChainView, cancelled: bool) -> None:
-        self.generating = False
         if view.thread_id != self.thread_id:  # cancelled by opening another thread: only its badge changes
             self._set_pending(view.thread_id, is_open(view))
-            self.refresh_bindings()
             return
         self.selected = 0
         self._show(view)
@@ -334,11 +277,9 @@ class ReviewScreen(Screen[None]):
             self.notify(job.done)
 
     def _failed(self, thread_id: int | None, message: str) -> None:
-        self.generating = False
         if thread_id == self.thread_id:
             self.query_one(DraftsPanel).note(f"Drafting failed: {message}", title="Drafts · error")
         self.notify(message, title="Drafting failed", severity="error", timeout=10)
-        self.refresh_bindings()
 
     # ---- actions -----------------------------------------------------------------------------
 
@@ -456,8 +397,7 @@ class ReviewScreen(Screen[None]):
             self.notify(self._copy(text))
 
     def action_cancel(self) -> None:
-        if self.generating and self._cancel is not None:
-            self._cancel.set()
+        if self.cancel_job():
             self.query_one(DraftsPanel).progress("cancelling…")
         elif isinstance(self.focused, Input):
             self.remove_class("-threads-open")

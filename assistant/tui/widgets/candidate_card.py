@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from graphs.predraft.api import Candidate
+from graphs.predraft.views import Candidate
 
 BAR_WIDTH = 6
 

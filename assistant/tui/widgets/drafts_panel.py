@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from assistant.tui.models.review import status_text
 from assistant.tui.widgets.candidate_card import CandidateCard
-from graphs.predraft.api import ChainView
+from graphs.predraft.views import ChainView
 
 
 def gate_note(view: ChainView, threshold: float) -> str:

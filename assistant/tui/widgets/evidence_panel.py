@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from assistant.retrieval.index import Evidence
+from assistant.retrieval.exchanges import Evidence
 
 CONTEXT_LINES = 2  # the end of the exchange's context is what the reply answered
 

@@ -4,6 +4,9 @@ import json
 
 from cli_support import DEMO_MESSAGES
 
+from typer.testing import CliRunner
+
+from assistant.cli import app  # the package registers every command
 from assistant.demo import DEMO_ALIASES, DEMO_ME
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -39,6 +42,14 @@ def test_stats_prints_a_chart_and_writes_the_png(cli, ingested, data_dir, tmp_pa
     chosen = tmp_path / "charts" / "corpus.png"
     assert cli("stats", "--png", chosen).exit_code == 0
     assert chosen.read_bytes().startswith(PNG_MAGIC)
+
+
+def test_stats_off_a_terminal_prints_no_colour_codes(ingested, monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    result = CliRunner(env={"COLUMNS": "120"}).invoke(app, ["stats"])  # output captured: not a terminal
+    assert result.exit_code == 0, result.output
+    assert "messages per year" in result.output
+    assert "\x1b[" not in result.output
 
 
 def test_stats_on_an_empty_corpus_says_so_and_draws_nothing(cli, data_dir):

@@ -44,6 +44,7 @@ def test_without_a_terminal_the_demo_prints_the_drafted_chain(first_run, data_di
         assert f"✓ predraft {step}" in err
     assert "1151 messages in 4 threads; 388 past exchanges indexed" in err
     assert "step 1/2 · confidence" in out and "step 2/2 · confidence" in out
+    assert "Maya Chen: just you" in out.split("step 2/2")[0]  # the message the first drafts answer
     assert "Maya Chen (predicted):" in out.split("step 2/2")[1]
     assert out.count("how you answered similar messages") == 2
     assert not (data_dir / "corpus.sqlite").exists()  # the user's own data dir is untouched

@@ -13,7 +13,8 @@ import pytest
 from assistant.config import load_settings
 from assistant.models import load_backend
 from assistant.models.default_model import default_gguf_path
-from assistant.models.llama_cpp import BASE_SHA256_KEY, LlamaCppBackend
+from assistant.models.llama_cpp import LlamaCppBackend
+from assistant.models.lora_check import BASE_SHA256_KEY
 from assistant.prompting import Line, build_prompt, header
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Fixtures of the index tests: a fresh corpus (retrieval_world.py) in each test's data dir."""
+"""Fixtures of the index tests: a fresh retrieval world (tests/worlds/retrieval.py) in each test's data dir."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from retrieval_world import fill_corpus
 
 from assistant.config import Settings, load_settings
 from assistant.corpus import Corpus
+from tests.worlds.retrieval import fill_corpus
 
 
 @pytest.fixture

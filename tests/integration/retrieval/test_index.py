@@ -12,8 +12,7 @@ from assistant.config import Settings
 from assistant.corpus import Corpus
 from assistant.privacy import PrivacyPolicy
 from assistant.retrieval.index import CACHE_DIR, EmptyIndexError, ExchangeIndex, IndexError_
-
-from retrieval_world import JONAS_WORDS, USER_TURNS, fill_corpus
+from tests.worlds.retrieval import JONAS_WORDS, USER_TURNS, fill_corpus
 
 pytestmark = pytest.mark.slow
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from retrieval_world import USER_TURNS, fill_corpus
 from typer.testing import CliRunner
 
 from assistant.cli import app
+from tests.worlds.retrieval import USER_TURNS, fill_corpus
 
 pytestmark = pytest.mark.slow
 TOTAL = sum(USER_TURNS.values())

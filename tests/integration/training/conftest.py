@@ -4,20 +4,16 @@ once into a stable cache folder and linked into each test's data dir, so reruns 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from assistant.config import Settings, load_settings
+from tests.worlds.training import build_corpus
 from training.base_model import GEMMA_DIR, TINY_DIR, ensure_base
 from training.profiles import PROFILES
 from training.venv import find_venv, is_ready
-
-sys.path.insert(0, str(Path(__file__).parents[2] / "fixtures" / "training"))
-
-from training_chats import build_corpus  # noqa: E402
 
 CACHE = Path(os.environ.get("PREDRAFT_TEST_CACHE", "~/.cache/predraft-tests")).expanduser()
 

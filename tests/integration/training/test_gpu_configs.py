@@ -11,11 +11,11 @@ import yaml
 
 from assistant.config import configs_dir, load_settings
 from assistant.corpus.store import Corpus
+from tests.worlds.training import build_corpus
 from training import check_config
 from training.dataset import build_dataset, dataset_dir, write_dataset
 from training.pipeline import TrainRequest, train
 from training.venv import run_script
-from training_chats import build_corpus
 
 pytestmark = [pytest.mark.slow, pytest.mark.axolotl]
 

@@ -2,16 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 from assistant.config import load_settings
 from assistant.corpus.models import Kind, Message, Thread
-from assistant.prompting import ME
-from graphs.predraft.prompts import (
-    conversation_turns,
-    draft_options,
-    other_speaker,
-    predict_options,
-    prompt_lines,
-    retrieval_query,
-)
-from graphs.predraft.state import Turn
+from assistant.prompting import ME, Turn, conversation_turns, other_speaker, prompt_lines
+from graphs.predraft.prompts import draft_options, predict_options, retrieval_query
 
 T0 = datetime(2023, 5, 1, 18, 0, tzinfo=UTC)
 

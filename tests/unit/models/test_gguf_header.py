@@ -10,7 +10,7 @@ import pytest
 
 from assistant.models.base import ModelError
 from assistant.models.gguf_header import GGUFHeader, NotGGUF, read_header
-from assistant.models.llama_cpp import check_lora_matches
+from assistant.models.lora_check import check_lora_matches
 
 
 def write_tiny_model(path: Path) -> Path:

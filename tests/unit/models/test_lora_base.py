@@ -12,7 +12,8 @@ import pytest
 from assistant.models import sha256_cache
 from assistant.models.base import ModelError
 from assistant.models.gguf_header import read_header
-from assistant.models.llama_cpp import BASE_SHA256_KEY, LlamaCppBackend, check_lora_base
+from assistant.models.llama_cpp import LlamaCppBackend
+from assistant.models.lora_check import BASE_SHA256_KEY, check_lora_base
 from assistant.models.sha256_cache import CACHE_FILE, file_sha256
 
 

@@ -1,51 +1,16 @@
 """Consent and PII redaction on the one read path that feeds training and retrieval."""
 
 from dataclasses import astuple
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.corpus import Corpus, Kind, ParsedMessage, ParsedThread
 from assistant.privacy.policy import EXCLUDED_SENDER, EXCLUDED_TEXT, PrivacyPolicy, usable_threads
-
-BERLIN = ZoneInfo("Europe/Berlin")
-START = datetime(2023, 5, 1, 18, 0)
-
-# (platform, key, title, participants, is_group, [(sender, text), ...])
-CHATS = [
-    ("whatsapp", "WhatsApp Chat with Jordan Lee", "Jordan Lee", ("Alex Rivera", "Jordan Lee"), False,
-     [("Jordan Lee", "my secret beta for the overhang"), ("Alex Rivera", "ooh tell me"),
-      ("Jordan Lee", "heel hook on the left volume")]),
-    ("whatsapp", "WhatsApp Chat with Climbing Crew", "Climbing Crew", ("Alex Rivera", "Maya Chen", "Jordan Lee"), True,
-     [(None, "Maya Chen added Jordan Lee"), ("Maya Chen", "saturday at 10?"), ("Alex Rivera", "in!")]),
-    ("whatsapp", "WhatsApp Chat with Maya Chen", "Maya Chen", ("Alex Rivera", "Maya Chen"), False,
-     [("Maya Chen", "did JORDAN LEE ever pay you back?"), ("Alex Rivera", "nope. Jordan owes me 20 and so does J. Lee lol"),
-      ("Maya Chen", "my new number is +49 170 1234567")]),
-    ("telegram", "1001", "Jordan Lee's birthday 🎂", ("Alex R", "Sam Okafor"), True,
-     [("Sam Okafor", "what do we get Jordan?"), ("Alex R", "climbing shoes, size 42")]),
-    ("telegram", "1002", "J. Lee", ("Alex R", "J. Lee"), False,
-     [("J. Lee", "this is Jordan on telegram, my email is jordan.lee@example.com"), ("Alex R", "saved")]),
-]
-JORDAN_WORDS = ["secret beta", "heel hook", "this is Jordan on telegram", "jordan.lee@example.com"]
-JORDAN_NAMES = ["jordan", "j. lee"]
+from tests.worlds.privacy import CHATS, JORDAN_NAMES, JORDAN_WORDS, build_corpus
 
 
 @pytest.fixture
 def corpus(tmp_path):
-    with Corpus(tmp_path / "corpus.sqlite") as c:
-        for i, (platform, key, title, participants, is_group, lines) in enumerate(CHATS):
-            def events():
-                yield ParsedThread(key=key, platform=platform, title=title, participants=participants, is_group=is_group)
-                for j, (sender, text) in enumerate(lines):
-                    kind = Kind.SYSTEM if sender is None else Kind.TEXT
-                    yield ParsedMessage(thread_key=key, sender=sender, timestamp=START + timedelta(days=i, minutes=j),
-                                        text=text, kind=kind)
-
-            c.import_events(f"{key}.txt", f"sha-{i}", platform, events(), BERLIN)
-        c.set_me("Alex Rivera", ["Alex R"])
-        c.set_consent("Jordan Lee", excluded=True)
-        c.set_consent("J. Lee", excluded=True)  # the same person under another name on another platform
+    with build_corpus(tmp_path / "corpus.sqlite") as c:
         yield c
 
 

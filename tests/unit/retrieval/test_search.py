@@ -1,6 +1,5 @@
 import numpy as np
 
-from assistant.retrieval.embed import token_batches
 from assistant.retrieval.search import is_near_duplicate, mmr_select
 
 
@@ -33,12 +32,3 @@ def test_mmr_prefers_a_different_candidate_over_a_near_copy():
     assert mmr_select(sims, vectors, replies, k=2, mmr_lambda=0.6) == [0, 2]
     # lambda 1 ranks by relevance alone.
     assert mmr_select(sims, vectors, replies, k=2, mmr_lambda=1.0) == [0, 1]
-
-
-def test_token_batches_keep_padding_within_the_budget():
-    lengths = [30, 4, 5, 4, 120, 6, 31]
-    batches = list(token_batches(lengths, budget=64))
-    assert batches == [[1, 3, 2, 5], [0, 6], [4]]
-    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
-    # A text longer than the budget still gets a batch of its own.
-    assert all(len(b) * max(lengths[i] for i in b) <= 64 or len(b) == 1 for b in batches)

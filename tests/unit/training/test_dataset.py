@@ -6,8 +6,8 @@ import json
 import pytest
 
 from assistant.feedback.store import Decision
+from tests.worlds.training import EXCHANGES, EXCLUDED_WORDS, PHONE
 from training.dataset import DatasetError, build_dataset, cyclic_gc_paused, dataset_dir, load_examples, write_dataset
-from training_chats import EXCLUDED_WORDS, EXCHANGES, PHONE
 
 
 def test_dataset_files_have_every_form_and_no_excluded_contact(corpus, settings):

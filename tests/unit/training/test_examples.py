@@ -6,10 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.corpus.models import Kind
-from assistant.prompting import ME, NEUTRAL_CONTACT, build_prompt, header, render_reply
-from conftest import Chat
-from graphs.predraft.prompts import prompt_lines
-from graphs.predraft.state import Turn
+from assistant.prompting import ME, NEUTRAL_CONTACT, Turn, build_prompt, header, prompt_lines, render_reply
+from tests.worlds.chat import Chat
 from training.examples import SessionTranscript, drop_duplicates, rejection, thread_examples
 
 HEAD = "### WhatsApp chat with Maya Chen · Thursday 2023-06-01"

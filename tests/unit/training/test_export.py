@@ -8,7 +8,7 @@ import pytest
 from assistant.models.base import ModelError
 from assistant.models.default_model import default_gguf_path
 from assistant.models.gguf_header import read_header
-from assistant.models.llama_cpp import BASE_SHA256_KEY, check_lora_matches
+from assistant.models.lora_check import BASE_SHA256_KEY, check_lora_matches
 from assistant.models.sha256_cache import file_sha256
 from training.export import ExportError, activate, check_export, lora_pairs, peft_scale_alpha, write_lora_gguf
 

@@ -1,7 +1,6 @@
 """Training records: the only control tokens in them are the ones the format writes on purpose."""
 
-from conftest import Chat
-
+from tests.worlds.chat import Chat
 from training.examples import thread_examples
 from training.records import GEMMA_TOKENS, io_record, messages_record
 

@@ -1,4 +1,4 @@
-"""The one prompt format, used for training examples and at inference alike.
+"""The one transcript format, used for training examples and at inference alike.
 
 The default model is a base model with no chat template, so a thread is rendered as a plain
 transcript that the model continues:

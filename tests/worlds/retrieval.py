@@ -1,4 +1,4 @@
-"""A small corpus for the index tests: Sam (the user) with Maya, Jonas, a climbing group, and Priya.
+"""The retrieval world, for the index tests: Sam (the user) with Maya, Jonas, a climbing group, and Priya.
 
 Jonas's words are easy to spot ("zeppelin", "marzipan", "pierogi"): tests exclude him and look for
 them everywhere. Maya asks "are you coming to dinner tonight?" five times and gets an "ok" each
@@ -7,16 +7,14 @@ time, for the near-duplicate filter.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from assistant.corpus import Corpus, ParsedMessage, ParsedThread
+from assistant.corpus import Corpus
+from tests.worlds.threads import ChatThread, Conversation, import_threads
 
 ME = "Sam"
 JONAS_WORDS = ("Jonas", "zeppelin", "marzipan", "Lübeck", "pierogi", "Kraków")
-
-Conversation = tuple[datetime, list[tuple[str, str]]]
 
 
 def _at(year: int, month: int, day: int) -> datetime:
@@ -56,27 +54,17 @@ PRIYA: list[Conversation] = [
     (_at(2022, 9, 1), [("Priya", "my new number is +49 151 23456789, email priya.nair@example.org"),
                        (ME, "saved! I'll text you the address")]),
 ]
-THREADS = [  # key, platform, title, is_group, participants, conversations
-    ("maya", "whatsapp", "Maya", False, ("Maya", ME), MAYA),
-    ("jonas", "telegram", "Jonas", False, ("Jonas", ME), JONAS),
-    ("crew", "whatsapp", "Climbing crew", True, ("Maya", "Jonas", ME), CREW),
-    ("priya", "sms", "Priya", False, ("Priya", ME), PRIYA),
+THREADS = [
+    ChatThread("maya", "whatsapp", "Maya", ("Maya", ME), MAYA),
+    ChatThread("jonas", "telegram", "Jonas", ("Jonas", ME), JONAS),
+    ChatThread("crew", "whatsapp", "Climbing crew", ("Maya", "Jonas", ME), CREW, is_group=True),
+    ChatThread("priya", "sms", "Priya", ("Priya", ME), PRIYA),
 ]
 USER_TURNS = {"Maya": 12, "Jonas": 3, "Climbing crew": 2, "Priya": 1}  # exchanges per thread, counted by hand
 
 
-def _events(key: str, platform: str, title: str, is_group: bool, participants: tuple[str, ...],
-            conversations: list[Conversation]) -> Iterator:
-    yield ParsedThread(key=key, platform=platform, title=title, participants=participants, is_group=is_group)
-    for start, lines in conversations:
-        for i, (sender, text) in enumerate(lines):
-            yield ParsedMessage(thread_key=key, sender=sender, timestamp=start + timedelta(minutes=2 * i), text=text)
-
-
 def fill_corpus(path: Path, set_me: bool = True) -> None:
     with Corpus(path) as corpus:
-        for key, platform, title, is_group, participants, conversations in THREADS:
-            events = _events(key, platform, title, is_group, participants, conversations)
-            corpus.import_events(f"{key}.txt", f"sha-{key}", platform, events, UTC)
+        import_threads(corpus, THREADS, UTC, gap=timedelta(minutes=2))
         if set_me:
             corpus.set_me(ME)

@@ -1,0 +1,236 @@
+"""Does predraft sound like the user? Fidelity of each drafting system on held-out turns, per persona.
+
+For each persona (the bundled demo user, and Falstaff from `benchmarks/personas.py`), in a fresh data
+dir: ingest the exports, `me set`, `consent exclude`, index, and build the dataset (time split). An
+authorship judge (training/judge.py) learns the user's replies vs the other speakers' lines on the
+training split; on validation turns each system drafts the user's reply and is scored by:
+
+- judge: the share of its drafts the judge attributes to the user, read against the judge's ceiling
+  (the user's real held-out replies) and floor (the other speakers' held-out lines) and its accuracy;
+- chrF of the draft vs the real reply;
+- failure rates (assistant/quality.py): echo, degenerate (empty, loop, cut mid-word), wrong speaker,
+  length far from the user's median; and the mean length.
+
+Systems: `real` (the user's own replies: the rates a person's real writing has), `retrieval` (the user's
+reply to the most similar training context), `base` (the default model continuing the plain transcript,
+greedy), `product` (what `predraft draft` shows first: the graph's own nodes load the thread as it was
+before the turn, retrieve evidence from before that day, sample the candidates and rank them), and
+`lora` with `--lora PATH` (the plain transcript with that GGUF LoRA).
+
+`chains` runs the unattended chain (`predraft demo`'s: the top draft is taken at each step) to
+`--chain-depth` on the persona's threads and counts the drafted and predicted texts that echo an
+earlier message of the conversation or the chain.
+
+Prints JSON. Usage: .venv/bin/python benchmarks/fidelity.py [--persona demo --persona falstaff]
+[--max-turns 8] [--chain-depth 3] [--lora PATH] [--work-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import shutil
+import tempfile
+import time
+from contextlib import closing
+from datetime import datetime
+from pathlib import Path
+from statistics import fmean
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from assistant.config import Settings, ensure_data_dir, load_settings
+from assistant.corpus.models import Message, Person, Thread
+from assistant.corpus.store import Corpus
+from assistant.feedback.store import FeedbackStore
+from assistant.ingest.runner import ingest_paths
+from assistant.models import Backend, GenerationOptions, load_backend
+from assistant.offline import enforce_offline
+from assistant.privacy import PrivacyPolicy
+from assistant.quality import UserProfile, check
+from assistant.retrieval.index import ExchangeIndex
+from benchmarks.personas import Persona, demo_persona, falstaff_persona
+from graphs.predraft import nodes
+from graphs.predraft.context import ChainContext, Resources
+from graphs.predraft.ledger import ChainLedger
+from graphs.predraft.state import ChainState
+from training import metrics
+from training.dataset import build_dataset
+from training.evaluate import Case, Fidelity, model_drafts, retrieval_drafts
+from training.examples import Example
+
+PERSONAS = ("demo", "falstaff")
+_HEADER_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})$")
+
+
+def prepare(settings: Settings, persona: Persona) -> None:
+    """What a new user runs: ingest, `me set`, `consent exclude`, `index`."""
+    with Corpus(settings.corpus_path) as corpus:
+        result = ingest_paths(corpus, list(persona.exports), timezone=persona.timezone)
+        if not result.ok:
+            raise SystemExit(f"{persona.key}: exports did not import: {result.failures}")
+        corpus.set_me(persona.me, persona.aliases)
+        for name in persona.excluded:
+            corpus.set_consent(name, excluded=True)
+        ExchangeIndex(settings).update(corpus, PrivacyPolicy.from_settings(settings))
+
+
+def spread(items: list[Example], n: int) -> list[Example]:
+    """n items evenly spaced over the list (the whole validation period, not just its first days)."""
+    if len(items) <= n or n < 2:
+        return list(items[:n])
+    return [items[round(i * (len(items) - 1) / (n - 1))] for i in range(n)]
+
+
+class CorpusBefore:
+    """The corpus as it was just before a moment: what the graph would have read then."""
+
+    def __init__(self, corpus: Corpus, before: datetime):
+        self._corpus = corpus
+        self._until_ms = int(before.timestamp() * 1000) - 1
+
+    def thread(self, ref: str | int) -> Thread:
+        return self._corpus.thread(ref)
+
+    def me(self) -> Person | None:
+        return self._corpus.me()
+
+    def messages(self, thread_id: int, until_ms: int | None = None) -> list[Message]:
+        return self._corpus.messages(thread_id, min(self._until_ms, until_ms or self._until_ms))
+
+
+def product_draft(example: Example, settings: Settings, corpus: Corpus, stores: tuple[FeedbackStore, ChainLedger],
+                  resources: Resources) -> dict[str, Any]:
+    """The top candidate `predraft draft` would have shown for this turn, through the graph's own nodes
+    in the graph's order (load_thread -> retrieve -> draft -> rank -> gate), as of the turn's day."""
+    header_date = _HEADER_DATE.search(example.header)
+    context = ChainContext(settings=settings, corpus=CorpusBefore(corpus, example.when), feedback=stores[0],
+                           ledger=stores[1], resources=resources)
+    runtime = Runtime(context=context, stream_writer=lambda _chunk: None)
+    state: ChainState = {"chain_id": "fidelity", "thread_id": example.thread_id, "depth": 1,
+                         "as_of": header_date.group(1) if header_date else None, "history": []}
+    for node in (nodes.load_thread, nodes.retrieve, nodes.draft, nodes.rank, nodes.gate):
+        state |= node(state, runtime)
+    top = state["candidates"][0]["text"] if state["candidates"] else ""
+    return {"draft": top, "suggest": state["suggest"], "prompt_matches": state["prompt"] == example.prompt}
+
+
+def system_scores(drafts: list[str], turns: list[Example], fidelity: Fidelity) -> dict:
+    return {
+        **fidelity.scores(drafts, [e.prompt for e in turns]),
+        "judge_mean_probability": float(fidelity.judge.probabilities(drafts).mean()),
+        "chrf": metrics.chrf(drafts, [e.reply for e in turns]),
+        "samples": [{"real": e.reply[:160], "draft": d[:160]} for d, e in zip(drafts[:3], turns[:3], strict=False)],
+    }
+
+
+def chain_echoes(settings: Settings, backend: Backend, profile: UserProfile, depth: int, threads: int) -> dict:
+    """Unattended chains on the persona's threads: how many drafted and predicted texts fail a rule."""
+    from assistant.demo.runner import drafted_chain
+
+    with Corpus(settings.corpus_path) as corpus:
+        excluded = corpus.excluded_ids()
+        usable = [t for t in corpus.threads()
+                  if not any(m.sender_id in excluded for m in corpus.messages(t.id))]
+        usable = sorted(usable, key=lambda t: -len(corpus.messages(t.id)))[:threads]
+    texts: list[dict] = []
+    for thread in usable:
+        conversation: list[str] = []
+        chain_texts: list[str] = []
+        for view in drafted_chain(settings, depth=depth, thread=str(thread.id), backend=backend):
+            if not conversation:
+                conversation = [t["text"] for t in view.context if t["source"] == "corpus"]
+            steps = ([("predicted", view.predicted_incoming)] if view.predicted_incoming else [])
+            steps += [("draft", view.candidates[0].text if view.candidates else "")]
+            for kind, text in steps:
+                failures = check(text, conversation + chain_texts, profile)
+                texts.append({"thread": thread.title, "step": view.step, "kind": kind, "text": text[:160],
+                              "echo": failures.echo, "any_failure": failures.any})
+                chain_texts.append(text)
+    n = max(len(texts), 1)
+    return {"depth": depth, "threads": len(usable), "texts": len(texts),
+            "echoes": sum(t["echo"] for t in texts), "echo_rate": sum(t["echo"] for t in texts) / n,
+            "any_failure_rate": sum(t["any_failure"] for t in texts) / n, "samples": texts}
+
+
+def run_persona(
+    persona: Persona, folder: Path, backend: Backend | None, args: argparse.Namespace
+) -> tuple[dict, Backend]:
+    started = time.perf_counter()
+    ensure_data_dir(folder)
+    (folder / "predraft.toml").write_text(f'[ingest]\ntimezone = "{persona.timezone}"\n')
+    settings = load_settings(folder)
+    prepare(settings, persona)
+    with Corpus(settings.corpus_path) as corpus:
+        build = build_dataset(corpus, settings)
+    train = [e for e in build.train if e.source == "corpus"]
+    train_rows = [{"prompt": e.prompt, "reply": e.reply} for e in train]
+    val_rows = [{"prompt": e.prompt, "reply": e.reply} for e in build.val]
+    fidelity = Fidelity.from_rows(train_rows, val_rows, persona.names)
+    turns = spread(build.val, args.max_turns)
+
+    backend = backend or load_backend(settings)
+    resources = Resources(settings, backend=backend)
+    cases = [Case(e.prompt, e.target, e.reply, e.when.year) for e in turns]
+    retrieval_drafts(train_rows, cases, resources.embedder.embed)
+    options = GenerationOptions.from_settings(settings.model)
+    model_drafts(backend, "base", cases, options, 1, lambda: None)
+    if args.lora:
+        with load_backend(settings, lora_path=str(args.lora)) as lora_backend:
+            model_drafts(lora_backend, "lora", cases, options, 1, lambda: None)
+    with Corpus(settings.corpus_path) as corpus, closing(FeedbackStore(settings.feedback_path)) as feedback, \
+            closing(ChainLedger(settings.feedback_path)) as ledger:
+        product = [product_draft(e, settings, corpus, (feedback, ledger), resources) for e in turns]
+
+    drafts = {"real": [e.reply for e in turns], "retrieval": [c.drafts["retrieval"][0] for c in cases],
+              "base": [c.drafts["base"][0] for c in cases], "product": [p["draft"] for p in product]}
+    if args.lora:
+        drafts["lora"] = [c.drafts["lora"][0] for c in cases]
+    systems = {name: system_scores(texts, turns, fidelity) for name, texts in drafts.items()}
+    systems["product"]["suggested"] = fmean(p["suggest"] for p in product)
+    systems["product"]["prompt_as_in_training"] = fmean(p["prompt_matches"] for p in product)
+    report = {
+        "dataset": {"train": len(train), "val": len(build.val),
+                    "cut": build.split.cut.isoformat() if build.split.cut else None},
+        "profile": {"median_reply_chars": fidelity.profile.median_chars, "names": list(fidelity.profile.names)},
+        "judge": fidelity.reference.as_dict(),
+        "turns": len(turns),
+        "systems": systems,
+    }
+    if args.chain_depth:
+        report["chains"] = chain_echoes(settings, backend, fidelity.profile, args.chain_depth, args.chain_threads)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    return report, backend
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--persona", action="append", choices=PERSONAS, help="default: both")
+    parser.add_argument("--max-turns", type=int, default=8, help="validation turns drafted per persona")
+    parser.add_argument("--chain-depth", type=int, default=3, help="0: no chains")
+    parser.add_argument("--chain-threads", type=int, default=3)
+    parser.add_argument("--lora", type=Path, help="a GGUF LoRA for the `lora` system")
+    parser.add_argument("--work-dir", type=Path, help="kept afterwards (default: a temporary folder, removed)")
+    args = parser.parse_args()
+    enforce_offline()
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="predraft-fidelity-"))
+    machine = {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()}
+    out: dict[str, Any] = {"machine": machine, "max_turns": args.max_turns, "personas": {}}
+    backend = None
+    try:
+        for key in args.persona or PERSONAS:
+            persona = demo_persona() if key == "demo" else falstaff_persona(work / "exports")
+            out["personas"][key], backend = run_persona(persona, work / key, backend, args)
+    finally:
+        if backend is not None:
+            backend.close()
+        if args.work_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""What a chain looks like from outside: plain dataclasses, no LangGraph.
+
+`api.DraftChain` returns these; the review UI and the CLI read them. Kept apart from the api so
+that showing a chain (a widget, a test) does not import the graph, Chroma or torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from assistant.retrieval.exchanges import Evidence
+
+Status = Literal["awaiting_review", "low_confidence", "done", "stalled"]
+
+
+@dataclass
+class Candidate:
+    text: str
+    logprob: float  # mean log-probability per token
+    similarity: float  # best cosine to the user's own replies in the evidence
+    score: float  # in [0, 1]; the top one is the confidence
+
+
+@dataclass
+class ChainView:
+    chain_id: str
+    thread_id: int
+    step: int
+    # "stalled": the process stopped mid-draft; `resume(chain_id, "regenerate")` finishes the drafts.
+    status: Status
+    candidates: list[Candidate]
+    confidence: float
+    evidence: list[Evidence]
+    predicted_incoming: str | None  # the other side's predicted message this step answers
+    predraft: list[Candidate]  # the candidates drafted against that prediction (kept after a miss)
+    prompt: str
+    history: list[dict]  # decisions, predictions and real messages, in order
+    depth: int = 0
+    incoming: str | None = None  # the real message that arrived at this step, if any
+    hit: bool | None = None  # whether it matched the prediction; None when nothing was compared
+    as_of: date | None = None
+    contact: str = ""
+    context: list[dict] = field(default_factory=list)  # the working conversation, each turn with its source
