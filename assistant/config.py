@@ -98,6 +98,7 @@ class DraftSettings(_Section):
     prediction_hit_similarity: float
     similarity_weight: float
     predict_temperature: float
+    resample_rounds: int
 
 
 class TrainSettings(_Section):

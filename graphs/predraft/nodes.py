@@ -16,6 +16,7 @@ from langgraph.types import interrupt
 from rapidfuzz.distance import Levenshtein
 
 from assistant.feedback.store import Decision
+from assistant.quality import is_echo
 from assistant.prompting import (
     ME,
     Turn,
@@ -96,22 +97,37 @@ def retrieve(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
 
 
 def draft(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
-    """Sample k replies for "Me:", streaming each token to the run's custom stream."""
+    """Sample k replies for "Me:", streaming each token to the run's custom stream.
+
+    A sample that nearly copies a message already in the working conversation (the thread, the chain's
+    accepted and predicted messages) is dropped; when none is left, k more are sampled with new seeds.
+    """
     ctx = runtime.context
     settings = ctx.settings
     n = settings.draft.candidates
     prompt = transcript_prompt(state, settings)
-    options = draft_options(settings, speakers(state) - {ME}, state["attempt"])
-    tokens = [0] * n
+    earlier = [t["text"] for t in state["context"]]
     step = state["step"]
+    drafts: list[Draft] = []
+    echoes = 0
+    for resample in range(settings.draft.resample_rounds + 1):
+        options = draft_options(settings, speakers(state) - {ME}, state["attempt"], resample)
+        tokens = [0] * n
 
-    def on_piece(i: int, piece: str) -> None:
-        tokens[i] += 1
-        runtime.stream_writer({"step": step, "candidate": i, "piece": piece})
+        def on_piece(i: int, piece: str, tokens: list[int] = tokens) -> None:
+            tokens[i] += 1
+            runtime.stream_writer({"step": step, "candidate": i, "piece": piece})
 
-    texts = ctx.resources.backend.candidates(prompt, options, n, on_piece, ctx.cancel)
-    drafts = [Draft(messages=parse_reply(text), tokens=count) for text, count in zip(texts, tokens, strict=True)]
-    return {"prompt": prompt, "drafts": drafts}
+        texts = ctx.resources.backend.candidates(prompt, options, n, on_piece, ctx.cancel)
+        for text, count in zip(texts, tokens, strict=True):
+            sample = Draft(messages=parse_reply(text), tokens=count)
+            if is_echo("\n".join(sample["messages"]), earlier):
+                echoes += 1
+            else:
+                drafts.append(sample)
+        if any(d["messages"] for d in drafts) or (ctx.cancel is not None and ctx.cancel.is_set()):
+            break
+    return {"prompt": prompt, "drafts": drafts, "echoes_dropped": echoes}
 
 
 def rank(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
@@ -203,12 +219,19 @@ def predict(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     ctx = runtime.context
     other = state["other"]
     prompt = transcript_prompt(state, ctx.settings, speaker=other)
-    options = predict_options(ctx.settings, speakers(state), other)
-    pieces: list[str] = []
-    for piece in ctx.resources.backend.stream(prompt, options, ctx.cancel):
-        pieces.append(piece)
-        runtime.stream_writer({"step": state["step"], "candidate": PREDICTION_STREAM, "piece": piece})
-    messages = parse_reply("".join(pieces), speaker=other)
+    earlier = [t["text"] for t in state["context"]]
+    messages: list[str] = []
+    for resample in range(ctx.settings.draft.resample_rounds + 1):
+        options = predict_options(ctx.settings, speakers(state), other, resample)
+        pieces: list[str] = []
+        for piece in ctx.resources.backend.stream(prompt, options, ctx.cancel):
+            pieces.append(piece)
+            runtime.stream_writer({"step": state["step"], "candidate": PREDICTION_STREAM, "piece": piece})
+        messages = parse_reply("".join(pieces), speaker=other)
+        if not is_echo("\n".join(messages), earlier):
+            break
+    else:
+        messages = []  # only echoes of what was already said: no prediction beats a wrong one
     predicted = "\n".join(messages) or None
     update: dict = {"predicted_incoming": predicted,
                     "history": [{"step": state["step"], "event": "predicted", "text": predicted}]}

@@ -30,14 +30,23 @@ def speakers(state: ChainState) -> set[str]:
     return {t["speaker"] for t in state["context"]} | {state["other"]}
 
 
-def draft_options(settings: Settings, other_speakers: Iterable[str], attempt: int) -> GenerationOptions:
-    """Sampling for the user's reply; each regeneration moves to seeds no earlier attempt used."""
+RESAMPLE_SEED_STRIDE = 100_003  # resamples draw from seeds far beyond any regeneration's
+
+
+def draft_options(
+    settings: Settings, other_speakers: Iterable[str], attempt: int, resample: int = 0
+) -> GenerationOptions:
+    """Sampling for the user's reply; each regeneration, and each resample after echoes, moves to seeds
+    that no other attempt or resample uses."""
     options = GenerationOptions.from_settings(settings.model, stop=stop_sequences(other_speakers))
-    return replace(options, seed=options.seed + attempt * settings.draft.candidates)
+    return replace(options, seed=options.seed + attempt * settings.draft.candidates + resample * RESAMPLE_SEED_STRIDE)
 
 
-def predict_options(settings: Settings, all_speakers: Iterable[str], other: str) -> GenerationOptions:
-    """The other side's likeliest next message: it may run over several of their lines, never into ours."""
+def predict_options(settings: Settings, all_speakers: Iterable[str], other: str, resample: int = 0) -> GenerationOptions:
+    """The other side's likeliest next message: it may run over several of their lines, never into ours.
+    A resample (the likeliest one was an echo) samples at the drafts' temperature with a new seed."""
     stops = [*stop_sequences(s for s in all_speakers if s != other), f"\n{ME}:"]
     options = GenerationOptions.from_settings(settings.model, stop=stops)
+    if resample:
+        return replace(options, seed=options.seed + resample * RESAMPLE_SEED_STRIDE)
     return replace(options, temperature=settings.draft.predict_temperature)

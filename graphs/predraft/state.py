@@ -78,6 +78,7 @@ class ChainState(ChainInput, total=False):
     evidence: list[EvidenceRecord]
     prompt: str
     drafts: list[Draft]
+    echoes_dropped: int  # samples dropped at this step as near-copies of the conversation
     candidates: list[RankedCandidate]
     confidence: float
     suggest: bool  # False: "no good suggestion" (confidence below the threshold)

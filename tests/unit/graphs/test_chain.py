@@ -7,7 +7,7 @@ import pytest
 from graph_doubles import ListIndex, ScriptedBackend, WordsEmbedder
 
 from assistant.corpus.store import CorpusError
-from assistant.prompting import NEUTRAL_CONTACT
+from assistant.prompting import ME, NEUTRAL_CONTACT
 from assistant.retrieval.index import EmptyIndexError
 from graphs.predraft.api import ChainError, DraftChain, prediction_stats
 from graphs.predraft.context import ChainContext
@@ -212,3 +212,39 @@ def test_drafting_needs_to_know_who_the_user_is(settings, corpus, index):
     chain = DraftChain(settings, backend=ScriptedBackend(), index=index)
     with chain, pytest.raises(ChainError, match="me set NAME"):
         chain.start("Maya")
+
+
+class EchoingBackend(ScriptedBackend):
+    """Predicts, at its likeliest (temperature 0), that Maya repeats the user's reply word for word."""
+
+    def stream(self, prompt, options, cancel=None):
+        speaker = prompt.rsplit("\n", 1)[-1].removesuffix(":")
+        if speaker != ME and options.temperature == 0:
+            self.calls.append((prompt, options))
+            last_reply = prompt.rsplit("\nMe: ", 1)[-1].split("\n")[0]
+            yield " " + last_reply
+            return
+        yield from super().stream(prompt, options, cancel)
+
+
+def test_drafts_and_predictions_never_echo_the_conversation(settings, corpus, index):
+    backend = EchoingBackend()
+    with DraftChain(settings, backend=backend, index=index) as chain:
+        first = chain.start("Maya")
+        view = chain.resume(first.chain_id, "accept", chosen_index=1)  # "sounds good, see you at 8"
+        # the likeliest prediction repeated the reply: sampled again, with a new seed
+        assert view.predicted_incoming == "great, see you there\nbring the speaker"
+        predictions = [o for p, o in backend.calls if not p.endswith("\nMe:")]
+        assert [o.temperature == 0 for o in predictions] == [True, False]
+        # seed 8 drafts "sounds good, see you at 8" again: an echo of the accepted reply, dropped
+        assert [c.text for c in view.candidates] == ["can't tonight, sorry", "sure! bringing snacks"]
+
+
+def test_a_prediction_that_only_ever_echoes_ends_the_chain(settings, corpus, index):
+    class AlwaysEchoing(EchoingBackend):
+        PREDICTION = "sounds good, see you at 8"
+
+    with DraftChain(settings, backend=AlwaysEchoing(), index=index) as chain:
+        first = chain.start("Maya")
+        view = chain.resume(first.chain_id, "accept", chosen_index=1)
+        assert view.predicted_incoming is None and view.status == "done"
