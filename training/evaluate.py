@@ -100,8 +100,9 @@ def retrieval_drafts(train: Sequence[dict], cases: Sequence[Case], embed: Callab
 
 
 def model_drafts(backend, name: str, cases: Sequence[Case], options: GenerationOptions, n: int,
-                 on_step: Callable[[], None]) -> None:
-    """Greedy draft first, then n-1 samples for short replies (ExactMatch@n); log-prob of the real reply."""
+                 on_step: Callable[[], None], *, score: bool = True) -> None:
+    """Greedy draft first, then n-1 samples for short replies (ExactMatch@n); with `score`, the log-prob of
+    the real reply (for perplexity: another pass over the prompt and the reply)."""
     for case in cases:
         stops = tuple(stop_sequences(other_speakers(case.prompt)))
         greedy = replace(options, temperature=0.0, stop=stops)
@@ -109,6 +110,9 @@ def model_drafts(backend, name: str, cases: Sequence[Case], options: GenerationO
         if metrics.is_short(case.reply) and n > 1:
             texts += backend.candidates(case.prompt, replace(options, stop=stops), n - 1)
         case.drafts[name] = ["\n".join(parse_reply(t)) for t in texts]
+        if not score:
+            on_step()
+            continue
         full = backend.tokenize(case.prompt + case.target)
         prefix = len(backend.tokenize(case.prompt))
         case.logprob[name] = (backend.score(case.prompt, case.target), max(len(full) - prefix, 1))
@@ -192,9 +196,10 @@ def fidelity_markdown(rep: dict) -> list[str]:
              f"The authorship judge (trained on the training split) attributes to you {judge['ceiling']:.0%} of your "
              f"real validation replies (its ceiling) and {judge['floor']:.0%} of the other speakers' lines (its "
              f"floor); balanced accuracy {judge['balanced_accuracy']:.2f} on "
-             f"{judge['user_texts'] + judge['other_texts']} held-out texts. Failure rates are shares of drafts; the real replies show how often real writing trips "
-             f"the same rules (length: outside a band around your median reply of {judge['median_reply_chars']:.0f} "
-             "characters).", "",
+             f"{judge['user_texts'] + judge['other_texts']} held-out texts. Retrieval hands back training replies, "
+             "which the judge learnt from: its attribution flatters it. Failure rates are shares of drafts; the "
+             "real replies show how often real writing trips the same rules (length: outside a band around your "
+             f"median reply of {judge['median_reply_chars']:.0f} characters).", "",
              f"| | {REAL} replies | " + " | ".join(SYSTEMS) + " |", "|---" * (len(SYSTEMS) + 2) + "|",
              "| judge attribution | " + " | ".join(fmt(c.get("judge_attribution")) for c in columns) + " |"]
     for key in (*FAILURES, "any"):

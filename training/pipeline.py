@@ -15,7 +15,7 @@ from training.base_model import base_gguf, ensure_base
 from training.dataset import dataset_dir
 from training.export import Export, activate, check_export, export_run
 from training.profiles import PROFILES, Profile
-from training.venv import ensure_venv, find_venv, is_ready, run_script
+from training.venv import ensure_venv, find_venv, is_ready, run_script, training_threads
 
 OnLine = Callable[[str], None]
 
@@ -30,7 +30,7 @@ def profile_named(name: str) -> Profile:
 class TrainRequest:
     profile: str
     dataset: str
-    steps: int | None = None  # None: the template's max_steps
+    steps: int | None = None  # None: the profile's schedule for the dataset, else the template's own
     save_steps: int | None = None
     wandb: bool = False
     run_name: str | None = None  # an existing, unfinished run is resumed
@@ -54,14 +54,12 @@ def train(settings: Settings, req: TrainRequest, on_line: OnLine,
           on_event: Callable[[Progress | Metrics | str], None]) -> TrainOutcome:
     folder = settings.runs_dir / (req.run_name or new_run_name(profile_named(req.profile)))
     resumed = (folder / "run.json").is_file()
-    if resumed:
-        run = find_run(settings.runs_dir, folder.name)
-        profile = profile_named(run.info()["profile"])
-    else:
-        profile = profile_named(req.profile)
-        if not profile.on_cpu and not req.config_only:
-            raise TrainError(f"profile {profile.name} needs CUDA GPUs ({profile.summary}); write its run folder "
-                             f"with `predraft train --profile {profile.name} --config-only` and run it on a GPU machine")
+    run = find_run(settings.runs_dir, folder.name) if resumed else None
+    profile = profile_named(run.info()["profile"] if run else req.profile)
+    if not profile.on_cpu and not req.config_only:
+        raise TrainError(f"profile {profile.name} needs CUDA GPUs ({profile.summary}); write its run folder "
+                         f"with `predraft train --profile {profile.name} --config-only` and run it on a GPU machine")
+    if run is None:
         dataset = dataset_dir(settings, req.dataset)
         if not (dataset / "hf").is_dir():
             raise TrainError(f"no dataset {req.dataset!r} in {dataset.parent}: run `predraft dataset build` first")
@@ -75,8 +73,9 @@ def train(settings: Settings, req: TrainRequest, on_line: OnLine,
         )
     if req.config_only:
         return TrainOutcome(run, None, resumed, validate(run, profile, settings, on_line))
-    metrics = run_axolotl(run, setup(settings, on_line), on_event, wandb=req.wandb,
-                          omp_threads=settings.train.omp_threads)
+    threads = training_threads(settings.train.omp_threads)
+    on_line(f"starting Axolotl on {threads} thread{'s' * (threads > 1)}, {run.info().get('precision') or 'fp32'}")
+    metrics = run_axolotl(run, setup(settings, on_line), on_event, wandb=req.wandb, omp_threads=threads)
     return TrainOutcome(run, metrics, resumed)
 
 

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 from training.records import GEMMA_TOKENS, SpecialTokens
 
 QWEN_TOKENS = SpecialTokens(bos="", eos="<|im_end|>")  # Qwen adds no BOS; <|im_end|> ends a turn
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How many steps a CPU run trains, from its dataset: one pass over the training examples, cut
+    short at `max_tokens` tokens in all (what bounds the time on a CPU), and never under `min_steps`."""
+
+    min_steps: int
+    max_tokens: int
+
+    def steps(self, examples: int, tokens_per_example: float, batch: int) -> int:
+        epoch = math.ceil(examples / batch)
+        budget = math.floor(self.max_tokens / (batch * max(tokens_per_example, 1.0)))
+        return max(self.min_steps, min(epoch, budget))
 
 
 @dataclass(frozen=True)
@@ -19,13 +34,17 @@ class Profile:
     on_cpu: bool  # False: needs CUDA; predraft writes the run folder for a GPU machine (--config-only)
     summary: str
     gpus: int = 1  # GPUs the config is validated for
+    schedule: Schedule | None = None  # None: the template's max_steps or num_epochs
+    eval_examples: int | None = None  # evaluate on this many validation examples, spread over time; None: all
 
 
 PROFILES = {p.name: p for p in (
     Profile("cpu-smoke", "llama/tiny-lora.yaml", "tiny", GEMMA_TOKENS, True,
-            "tiny random Llama, 4 steps: checks the pipeline in about a minute, learns nothing"),
+            "tiny random Llama, 4 steps: checks the pipeline in about a minute, learns nothing", eval_examples=24),
     Profile("gemma3-270m-cpu", "gemma3/270m-lora.yaml", "gemma", GEMMA_TOKENS, True,
-            "LoRA r=8 on the default model (Gemma 3 270M) on CPU, 200 steps (10-30 min); exports to GGUF for llama.cpp"),
+            "LoRA r=8 on the default model (Gemma 3 270M) on CPU, one pass over the dataset up to 80k tokens "
+            "(under 20 min on 2 cores); exports to GGUF for llama.cpp",
+            schedule=Schedule(min_steps=20, max_tokens=80_000), eval_examples=24),
     Profile("gpu-qlora", "qwen2.5/7b-qlora.yaml", "hub", QWEN_TOKENS, False,
             "Qwen2.5 7B Instruct, 4-bit QLoRA, sample packing, flash attention: one CUDA GPU"),
     Profile("multi-gpu", "qwen2.5/7b-lora-deepspeed.yaml", "hub", QWEN_TOKENS, False,

@@ -11,6 +11,7 @@ Where it is, first match wins:
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -71,14 +72,28 @@ def ensure_venv(data_dir: Path, on_line: Callable[[str], None]) -> Path:
     return venv
 
 
+def training_threads(setting: int) -> int:
+    """Threads per PyTorch op: `setting`, or for 0 the cores idle now (cores less the load average, at least 1).
+
+    More threads than idle cores is the slowest choice: each op waits for its last thread, and on
+    2 cores shared with other jobs 2 threads made training steps 4x slower than 1 (docs/training.md).
+    """
+    if setting > 0:
+        return setting
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, math.floor(cores - os.getloadavg()[0] + 0.5)))
+
+
 def training_env(venv: Path, *, wandb: bool = False, omp_threads: int = 1) -> dict[str, str]:
-    """The environment for Axolotl: its venv first on PATH (it calls `accelerate`), offline, no telemetry."""
+    """The environment for Axolotl: its venv first on PATH (it calls `accelerate`), offline, no telemetry.
+
+    `accelerate launch` passes OMP_NUM_THREADS on to the training process (1 when it is unset).
+    """
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     env.update(OFFLINE_ENV)
     env.update({
         "PATH": f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
         "VIRTUAL_ENV": str(venv),
-        # With 2 threads and anything else on a 2-core box, steps went from ~1 s to ~20 s.
         "OMP_NUM_THREADS": str(omp_threads),
         "PYTHONUNBUFFERED": "1",
     })

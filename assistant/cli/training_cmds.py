@@ -101,6 +101,8 @@ def train(
                                                "(needs network) \\[default: train.wandb].")] = None,
     run: Annotated[str | None, typer.Option("--run", help="Run name; an interrupted run of that name resumes "
                                             "from its last checkpoint.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the latest unfinished run from its last "
+                                         "checkpoint.")] = False,
     dataset: Annotated[str | None, typer.Option(help="Dataset name \\[default: dataset.name].")] = None,
     setup_only: Annotated[bool, typer.Option(help="Only create the Axolotl environment (~4 GB), then stop.")] = False,
     config_only: Annotated[bool, typer.Option(help="Write the run folder (Axolotl YAML + data) without training: "
@@ -109,10 +111,11 @@ def train(
     """Train your LoRA with Axolotl (in its own environment, created on first use).
 
     The run folder <data dir>/runs/RUN holds the Axolotl YAML, the data, checkpoints, the adapter
-    and train.log. Ctrl-C stops training; `predraft train --run RUN` continues from the last
-    checkpoint. Then `predraft export` and `predraft eval`.
+    and train.log. Ctrl-C stops training, keeping the last checkpoint (one every tenth of the run);
+    `predraft train --resume` continues from it. Then `predraft export` and `predraft eval`.
     """
-    from training.axolotl import Metrics, Progress as Step, new_run_name
+    from assistant.cli.progress import duration
+    from training.axolotl import Metrics, Progress as Step, new_run_name, resumable_run
     from training.pipeline import TrainRequest, profile_named, setup, train as run_training
 
     override("train", profile=profile, wandb=wandb)
@@ -124,15 +127,19 @@ def train(
             venv = setup(settings, lambda line: spinner.update(task, description=line[:100]))
         console.print(f"Axolotl environment ready: {venv}")
         return
+    if resume and not run:
+        run = resumable_run(settings.runs_dir).name
     name = run or new_run_name(profile_named(settings.train.profile))
     req = TrainRequest(settings.train.profile, settings.dataset.name, steps=steps, wandb=settings.train.wandb,
                        run_name=name, config_only=config_only)
-    bar = show_progress(BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[loss]}"))
+    bar = show_progress(BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[eta]}"),
+                        TextColumn("{task.fields[loss]}"))
     losses: dict[str, float] = {}
 
     def on_event(event) -> None:
         if isinstance(event, Step):
-            bar.update(task, description="training", completed=event.step, total=event.total)
+            eta = "" if event.remaining is None else f"ETA {duration(event.remaining)}"
+            bar.update(task, description="training", completed=event.step, total=event.total, eta=eta)
         elif isinstance(event, Metrics):
             losses.update({k: v for k, v in event.values.items() if k in ("loss", "eval_loss")})
             bar.update(task, loss=" ".join(f"{k} {v:.3f}" for k, v in losses.items()))
@@ -140,12 +147,13 @@ def train(
             bar.update(task, description=event[:60])
 
     with bar:
-        task = bar.add_task("preparing", total=None, loss="")
+        task = bar.add_task("preparing", total=None, eta="", loss="")
         try:
             outcome = run_training(settings, req, lambda line: bar.update(task, description=line[:60]), on_event)
         except KeyboardInterrupt:
             bar.stop()
-            console_err.print(f"[yellow]interrupted[/]: `predraft train --run {name}` continues from the last checkpoint")
+            console_err.print(f"[yellow]interrupted[/]: `predraft train --resume` (or `--run {name}`) continues "
+                              "from the last checkpoint")
             raise typer.Exit(130) from None
     if outcome.metrics is None:
         checked = ("Axolotl validated it: " + ", ".join(f"{k}={v}" for k, v in outcome.validated.items() if v is not None)

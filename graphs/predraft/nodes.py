@@ -106,7 +106,7 @@ def draft(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     settings = ctx.settings
     n = settings.draft.candidates
     prompt = transcript_prompt(state, settings)
-    earlier = [t["text"] for t in state["context"]]
+    earlier, chain = _said_and_generated(state["context"])
     step = state["step"]
     drafts: list[Draft] = []
     echoes = 0
@@ -121,7 +121,7 @@ def draft(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
         texts = ctx.resources.backend.candidates(prompt, options, n, on_piece, ctx.cancel)
         for text, count in zip(texts, tokens, strict=True):
             sample = Draft(messages=parse_reply(text), tokens=count)
-            if is_echo("\n".join(sample["messages"]), earlier):
+            if is_echo("\n".join(sample["messages"]), earlier, chain):
                 echoes += 1
             else:
                 drafts.append(sample)
@@ -219,7 +219,7 @@ def predict(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     ctx = runtime.context
     other = state["other"]
     prompt = transcript_prompt(state, ctx.settings, speaker=other)
-    earlier = [t["text"] for t in state["context"]]
+    earlier, chain = _said_and_generated(state["context"])
     messages: list[str] = []
     for resample in range(ctx.settings.draft.resample_rounds + 1):
         options = predict_options(ctx.settings, speakers(state), other, resample)
@@ -228,7 +228,7 @@ def predict(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
             pieces.append(piece)
             runtime.stream_writer({"step": state["step"], "candidate": PREDICTION_STREAM, "piece": piece})
         messages = parse_reply("".join(pieces), speaker=other)
-        if not is_echo("\n".join(messages), earlier):
+        if not is_echo("\n".join(messages), earlier, chain):
             break
     else:
         messages = []  # only echoes of what was already said: no prediction beats a wrong one
@@ -288,6 +288,14 @@ def route_prediction(state: ChainState) -> Literal["retrieve", "__end__"]:
 
 def route_match(state: ChainState) -> Literal["review", "retrieve"]:
     return "review" if state["hit"] else "retrieve"
+
+
+def _said_and_generated(turns: list[Turn]) -> tuple[list[str], list[str]]:
+    """The conversation's real messages, and what the chain itself accepted or predicted (a repeat of
+    those counts as an echo even when short: "I'll do it." three steps running is a loop)."""
+    generated = {"accepted", "predicted"}
+    return ([t["text"] for t in turns if t["source"] not in generated],
+            [t["text"] for t in turns if t["source"] in generated])
 
 
 def _ms_between(start_iso: str, end_iso: str) -> int:

@@ -33,6 +33,14 @@ def test_a_message_of_a_multi_message_draft_can_echo():
     assert is_echo("haha ok\nI'll bring you a mushroom risotto.", MAYA_THREAD)
 
 
+def test_a_chain_repeating_its_own_short_texts_echoes():
+    # What the chain drafted or predicted before: "I will." predicted, then drafted, then predicted again.
+    assert is_echo("I will.", ["Will you come?"], chain=["I will!"])
+    assert is_echo("just you", MAYA_THREAD, chain=["haha ok", "just you"])
+    assert not is_echo("just you", MAYA_THREAD, chain=["haha ok"])
+    assert not is_echo("", MAYA_THREAD, chain=["haha ok"])
+
+
 def test_answers_that_share_words_are_not_echoes():
     assert not is_echo("I'll bring the cheese, you do the wine", ["I'll bring the wine"])
     assert not is_echo("sure, what time should I be there?", MAYA_THREAD)

@@ -109,7 +109,7 @@ class ChatScreen(ModelScreen):
                      partial(self._answered, live, now), partial(self._failed, live))
         self._status("writing…")
 
-    def _backend(self, which: str) -> Backend:
+    def _backend(self, which: Model) -> Backend:
         if which in self.given:
             return self.given[which]
         if which not in self.loaded:

@@ -4,6 +4,12 @@ The model is slow and blocking, so a job runs in a thread and hands what it prod
 its result) to the UI thread; the UI never waits on it. Starting a job stops the previous one at its
 next token and drops its result. A failure is a message to show, never a crash. The model and the
 databases are closed once the screen is gone and no job still uses them (`JobTracker`).
+
+While llama.cpp loads a model it points the process's stdout and stderr at /dev/null (llama-cpp-python
+with verbose=False), and Textual draws on stderr from its own thread: whatever it drew meanwhile never
+reached the terminal. A pane drawn once and unchanged since, like the transcript, then stayed blank.
+So the whole screen is drawn again when a job first reports back (the model is loaded by then) and
+when it ends.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ class ModelScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._cancel: threading.Event | None = None  # the running job's, or the last one's
+        self._redraw = False  # the running job has not reported back yet (see the module docstring)
         self.jobs = JobTracker(self.close_resources)
 
     def close_resources(self) -> None:
@@ -56,11 +63,13 @@ class ModelScreen(Screen[None]):
         self.cancel_job()
         cancel = self._cancel = threading.Event()
         self.generating = True
+        self._redraw = True
 
         def deliver(callback: Callable[..., None], *args: Any) -> None:
             if cancel is self._cancel:  # else a newer job replaced this one: its outcome is moot
                 self.generating = False
                 callback(*args)
+            self.app.refresh()
 
         def run() -> None:
             self.jobs.started()
@@ -82,7 +91,13 @@ class ModelScreen(Screen[None]):
         """Run `callback(*args)` on the UI thread (a streamed token, a result); nothing once the screen closes."""
         if self.jobs.closing:
             return
+        redraw, self._redraw = self._redraw, False
         try:
-            self.app.call_from_thread(callback, *args)
+            self.app.call_from_thread(self._on_ui_thread, redraw, callback, *args)
         except RuntimeError:  # the app stopped meanwhile
             pass
+
+    def _on_ui_thread(self, redraw: bool, callback: Callable[..., Any], *args: Any) -> None:
+        callback(*args)
+        if redraw:
+            self.app.refresh()

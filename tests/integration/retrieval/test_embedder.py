@@ -34,7 +34,8 @@ def chat_messages(data_dir: Path) -> list[str]:
     settings = load_settings(data_dir)
     with Corpus(settings.corpus_path) as corpus:
         ingest_paths(corpus, [SAMPLES_DIR], timezone="UTC")
-        texts = [m.text for t in corpus.threads() for m in corpus.messages(t.id) if m.kind == Kind.TEXT and m.text.strip()]
+        texts = [m.text for t in corpus.threads() for m in corpus.messages(t.id)
+                 if m.kind == Kind.TEXT and m.text.strip()]
     distinct = sorted(set(texts), key=len)
     return distinct[:: max(1, len(distinct) // 48)]  # every length, from "ok" and emoji to whole paragraphs
 
@@ -63,7 +64,7 @@ def test_a_second_process_loads_the_converted_model_without_converting_again(tmp
         import sys
         from pathlib import Path
         from assistant.retrieval import embed
-        ov = embed._import_openvino()
+        ov = embed.import_openvino()
         def refuse(*args, **kwargs):
             raise AssertionError("converted again")
         ov.convert_model = refuse

@@ -30,7 +30,8 @@ def test_dataset_build_then_cpu_smoke_training(settings):
     run = Run(settings.runs_dir / "smoke")
     info = run.info()
     assert info["status"] == "done" and info["max_steps"] == 4
-    assert len(info["eval_losses"]) == 3  # before training, at step 2, at step 4
+    assert len(info["eval_losses"]) == 2  # at step 2 and step 4, none before training
+    assert "predraft: logits only at labelled positions; torch threads: " in run.log.read_text(errors="replace")
     assert run.adapter.is_file() and (run.output / "adapter_config.json").is_file()
     segments = json.loads((run.folder / "data" / "train.io.jsonl").read_text().splitlines()[0])["segments"]
     assert segments[0]["text"].startswith("<bos>### WhatsApp chat with Maya Chen") and segments[1]["label"] is True

@@ -32,13 +32,14 @@ def trained(tmp_path_factory, make_settings):
 def test_training_writes_the_adapter_and_lowers_the_eval_loss(trained):
     _, outcome = trained
     info = outcome.run.info()
-    assert info["status"] == "done" and info["max_steps"] == STEPS and info["examples"] == {"train": 29, "val": 3}
+    assert info["status"] == "done" and info["max_steps"] == STEPS
+    assert info["examples"] == {"train": 29, "val": 3, "evaluated": 3}
     assert outcome.run.adapter.is_file()
     adapter = json.loads((outcome.run.output / "adapter_config.json").read_text())
     assert adapter["r"] == 8 and set(adapter["target_modules"]) == {"q_proj", "k_proj", "v_proj", "o_proj",
                                                                     "gate_proj", "up_proj", "down_proj"}
-    first, last = info["eval_losses"][0], info["eval_losses"][-1]
-    assert len(info["eval_losses"]) == 2 and last < first - 0.5
+    half_way, last = info["eval_losses"]  # evaluated at steps 5 and 10, not before training
+    assert last < half_way
 
 
 def _total_logprob(backend: LlamaCppBackend, rows: list[dict]) -> float:

@@ -37,6 +37,9 @@ Two, good baker.
 **COOK**
 Three.
 
+**BAKER** **COOK**
+[Within]_ Sold out!
+
 ### SCENE III. A road.
 
 **BAKER**
@@ -52,7 +55,8 @@ def test_scenes_join_verse_lines_and_leave_out_stage_directions():
         ("FALSTAFF", "Then warm the soup, and find more bread."),
         ("FALSTAFF", "Alone at last."),
     ]
-    assert found[1].speakers() == ["BAKER", "FALSTAFF", "COOK"]
+    assert found[1].speakers() == ["BAKER", "FALSTAFF", "COOK", "BAKER & COOK"]
+    assert found[1].speeches[-1] == ("BAKER & COOK", "Sold out!")
 
 
 def test_his_scenes_become_personal_chats_and_groups_dated_in_order(tmp_path):

@@ -35,7 +35,8 @@ def fidelity() -> Fidelity:
 def cases() -> list[Case]:
     found = []
     for other, reply, drafts in [
-        ("Are you coming to the party tonight?", "yess omw", ("yess omw 🚲", "", "are you coming to the party tonight")),
+        ("Are you coming to the party tonight?", "yess omw",
+         ("yess omw 🚲", "", "are you coming to the party tonight")),
         ("Tell Alex the table is booked.", "omg yess", ("Alex, the table is booked", "omg yess", "ok")),
     ]:
         case = Case(f"{HEAD}Maya Chen: {other}\nMe:", f" {reply}\n", reply, 2024)

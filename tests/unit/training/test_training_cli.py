@@ -53,3 +53,5 @@ def test_export_and_eval_need_a_run(settings):
     for command in (["export"], ["eval"]):
         result = invoke(settings, *command)
         assert "no training runs" in str(result.exception) and "predraft train" in str(result.exception)
+    result = invoke(settings, "train", "--resume")
+    assert "no unfinished training run" in str(result.exception) and "predraft train" in str(result.exception)

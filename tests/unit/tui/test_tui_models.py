@@ -18,7 +18,7 @@ from assistant.tui.models.chat import ChatSession
 from assistant.tui.models.review import chain_lines, cycle, status_text
 from assistant.tui.models.threads import ThreadItem, matches, next_pending, relative_age
 from assistant.tui.models.transcript import TranscriptItem, day_label, transcript_items
-from graphs.predraft.api import Candidate, ChainView
+from graphs.predraft.views import Candidate, ChainView
 
 CHICAGO = ZoneInfo("America/Chicago")
 
