@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 EXPORT_PREFIX = "all-MiniLM-L6-v2-openvino-"
 CACHE_SIZE = 20_000  # texts remembered (~30 MB of vectors)
-BATCH_SIZE = 32  # sentence-transformers' default; 64 measured within noise of it
+BATCH_SIZE = 64  # on short chat messages 4-5% more per CPU second than 32, sentence-transformers' default; 128 less
 
 
 @contextmanager
