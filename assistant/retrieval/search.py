@@ -8,21 +8,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from rapidfuzz import fuzz
-from rapidfuzz.utils import default_process
+
+from assistant.quality import similarity
 
 GAIN_DECIMALS = 5
 NEAR_DUPLICATE_RATIO = 90  # rapidfuzz ratio (0-100) of normalised replies at which two count as the same
 
 
-def _normalised(reply: str) -> str:
-    # "OK!" and "ok" are one reply; an emoji-only reply keeps its emoji (default_process would erase it).
-    return default_process(reply) or reply.strip()
-
-
 def is_near_duplicate(reply: str, others: Sequence[str]) -> bool:
-    text = _normalised(reply)
-    return any(fuzz.ratio(text, _normalised(o)) >= NEAR_DUPLICATE_RATIO for o in others)
+    return any(similarity(reply, o) >= NEAR_DUPLICATE_RATIO for o in others)
 
 
 def mmr_select(
