@@ -99,6 +99,8 @@ class DraftSettings(_Section):
     similarity_weight: float
     predict_temperature: float
     resample_rounds: int
+    past_replies: int
+    past_reply_similarity: float
 
 
 class TrainSettings(_Section):

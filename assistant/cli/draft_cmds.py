@@ -142,10 +142,10 @@ def _step_panel(view: ChainView, threshold: float) -> Panel:
         parts.append(Text(f"{view.contact} (predicted): {view.predicted_incoming}", style="italic"))
     if view.status == "low_confidence":
         parts.append(Text(f"no good suggestion (confidence {view.confidence:.2f} < {threshold:.2f})", style="yellow"))
-    drafts = Table("#", "draft", "score", "log-prob/token", "style", box=None, pad_edge=False)
+    drafts = Table("#", "draft", "score", "log-prob/token", "from", box=None, pad_edge=False)
     for i, c in enumerate(view.candidates):
         drafts.add_row(str(i), Text(c.text, style="bold" if i == 0 and view.status != "low_confidence" else ""),
-                       f"{c.score:.2f}", f"{c.logprob:.2f}", f"{c.similarity:.2f}")
+                       f"{c.score:.2f}", f"{c.logprob:.2f}", c.origin(view.evidence))
     parts.append(drafts)
     if view.evidence:
         evidence = Table("date", "with", "you wrote", "match", title="how you answered similar messages",

@@ -88,9 +88,14 @@ class Backend(ABC):
                     on_piece(i, piece)
         return results
 
-    @abstractmethod
     def score(self, prompt: str, continuation: str) -> float:
         """Total natural-log probability of the continuation's tokens given the prompt."""
+        return self.score_tokens(prompt, continuation)[0]
+
+    @abstractmethod
+    def score_tokens(self, prompt: str, continuation: str) -> tuple[float, int]:
+        """The continuation's total log-probability and how many tokens it spans (ranking compares
+        texts of any origin and length per token)."""
 
     def close(self) -> None:
         """Release the model or connection; the backend is unusable afterwards."""

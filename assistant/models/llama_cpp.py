@@ -125,7 +125,7 @@ class LlamaCppBackend(Backend):
             finally:
                 chunks.close()
 
-    def score(self, prompt: str, continuation: str) -> float:
+    def score_tokens(self, prompt: str, continuation: str) -> tuple[float, int]:
         with self._lock:
             full = self.tokenize(prompt + continuation)
             # The continuation starts where the joint tokenization departs from the prompt's own
@@ -133,14 +133,14 @@ class LlamaCppBackend(Backend):
             split = max(1, Llama.longest_token_prefix(self.tokenize(prompt), full))
             continuation_tokens = len(full) - split
             if continuation_tokens == 0:
-                return 0.0
+                return 0.0, 0
             if continuation_tokens >= self.n_ctx:
                 raise ModelError(
                     f"the continuation to score has {continuation_tokens} tokens, more than model.n_ctx "
                     f"({self.n_ctx}) allows: raise model.n_ctx or score a shorter text"
                 )
             fitted = self._fit(full, keep_free=0)
-            return self._continuation_logprob(fitted, len(fitted) - continuation_tokens)
+            return self._continuation_logprob(fitted, len(fitted) - continuation_tokens), continuation_tokens
 
     def tokenize(self, text: str) -> list[int]:
         # special=False: text from a chat export must never turn into control tokens.

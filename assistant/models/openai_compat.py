@@ -49,7 +49,7 @@ class OpenAICompatBackend(Backend):
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from exc
 
-    def score(self, prompt: str, continuation: str) -> float:
+    def score_tokens(self, prompt: str, continuation: str) -> tuple[float, int]:
         body = {
             "model": self._model,
             "prompt": prompt + continuation,
@@ -128,15 +128,13 @@ def _sse_data(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
 
 def continuation_logprob(
     offsets: list[int], token_logprobs: list[float | None], prompt_chars: int, total_chars: int
-) -> float:
-    """Sum the log-probs of the echoed tokens that end inside the continuation.
+) -> tuple[float, int]:
+    """Sum the log-probs of the echoed tokens that end inside the continuation, and count them.
 
     A token straddling the prompt/continuation boundary counts as continuation, the same cut the
     llama.cpp backend makes. Tokens past `total_chars` are the one sampled token, not the echo.
     """
     ends = [*offsets[1:], total_chars]
-    return sum(
-        lp or 0.0
-        for start, end, lp in zip(offsets, ends, token_logprobs, strict=True)
-        if end > prompt_chars and start < total_chars
-    )
+    inside = [lp or 0.0 for start, end, lp in zip(offsets, ends, token_logprobs, strict=True)
+              if end > prompt_chars and start < total_chars]
+    return sum(inside), len(inside)

@@ -47,6 +47,17 @@ def _reply_line(text: str) -> str:
     return render_message(ME, text).removeprefix(f"{ME}: ")
 
 
+def reply_messages(reply: str) -> list[str]:
+    """An exchange's reply back as the messages the user sent (the inverse of its one line each)."""
+    messages: list[str] = []
+    for line in reply.split("\n"):
+        if line.startswith("\t") and messages:
+            messages[-1] += "\n" + line[1:]
+        elif line.strip():
+            messages.append(line.strip())
+    return messages
+
+
 def exchanges_from_thread(
     thread: Thread, messages: list[Message], context_messages: int, gap: timedelta | None = None
 ) -> Iterator[Exchange]:

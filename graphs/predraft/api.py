@@ -226,7 +226,9 @@ def _config(chain_id: str) -> dict:
 
 
 def _candidate(c: RankedCandidate) -> Candidate:
-    return Candidate(text=c["text"], logprob=c["logprob"], similarity=c["similarity"], score=c["score"])
+    # Chains checkpointed before past replies were offered have model samples only.
+    return Candidate(text=c["text"], logprob=c["logprob"], similarity=c["similarity"], score=c["score"],
+                     source=c.get("source", "model"), evidence_id=c.get("evidence_id"))
 
 
 def _evidence(e: EvidenceRecord) -> Evidence:

@@ -97,7 +97,8 @@ def retrieve(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
 
 
 def draft(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
-    """Sample k replies for "Me:", streaming each token to the run's custom stream.
+    """Sample k replies for "Me:", streaming each token to the run's custom stream, and offer the user's
+    own replies from the most alike past exchanges beside them (`draft.past_replies`).
 
     A sample that nearly copies a message already in the working conversation (the thread, the chain's
     accepted and predicted messages) is dropped; when none is left, k more are sampled with new seeds.
@@ -108,26 +109,29 @@ def draft(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     prompt = transcript_prompt(state, settings)
     earlier, chain = _said_and_generated(state["context"])
     step = state["step"]
-    drafts: list[Draft] = []
+    samples: list[Draft] = []
     echoes = 0
     for resample in range(settings.draft.resample_rounds + 1):
         options = draft_options(settings, speakers(state) - {ME}, state["attempt"], resample)
         tokens = [0] * n
 
-        def on_piece(i: int, piece: str, tokens: list[int] = tokens) -> None:
-            tokens[i] += 1
+        def on_piece(i: int, piece: str) -> None:
             runtime.stream_writer({"step": step, "candidate": i, "piece": piece})
 
-        texts = ctx.resources.backend.candidates(prompt, options, n, on_piece, ctx.cancel)
-        for text, count in zip(texts, tokens, strict=True):
-            sample = Draft(messages=parse_reply(text), tokens=count)
-            if is_echo("\n".join(sample["messages"]), earlier, chain):
+        for text in ctx.resources.backend.candidates(prompt, options, n, on_piece, ctx.cancel):
+            messages = parse_reply(text)
+            if is_echo("\n".join(messages), earlier, chain):
                 echoes += 1
             else:
-                drafts.append(sample)
-        if any(d["messages"] for d in drafts) or (ctx.cancel is not None and ctx.cancel.is_set()):
+                samples.append(Draft(messages=messages, source="model", evidence_id=None))
+        if any(d["messages"] for d in samples) or (ctx.cancel is not None and ctx.cancel.is_set()):
             break
-    return {"prompt": prompt, "drafts": drafts, "echoes_dropped": echoes}
+    if ctx.cancel is not None and ctx.cancel.is_set():
+        # Stopped by the user: keep what was sampled, offer nothing new (ranking it would run the model).
+        return {"prompt": prompt, "drafts": samples, "echoes_dropped": echoes}
+    past = ranking.past_replies(state["evidence"], settings.draft.past_replies, settings.draft.past_reply_similarity,
+                                earlier, chain)
+    return {"prompt": prompt, "drafts": past + samples, "echoes_dropped": echoes}
 
 
 def rank(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
@@ -135,13 +139,18 @@ def rank(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     ctx = runtime.context
     drafts = ranking.distinct_drafts(state["drafts"])
     backend = ctx.resources.backend
-    logprobs = [backend.score(state["prompt"], render_reply(d["messages"])) for d in drafts]
+    logprobs = [backend.score_tokens(state["prompt"], render_reply(d["messages"])) for d in drafts]
     replies = [e["reply"] for e in state["evidence"]]
-    if drafts:
-        vectors = ctx.resources.embedder.embed(["\n".join(d["messages"]) for d in drafts] + replies)
-        similarities = ranking.max_similarities(vectors[: len(drafts)], vectors[len(drafts) :])
-    else:
-        similarities = []
+    samples = [d for d in drafts if d["source"] == "model"]
+    sample_style: list[float] = []
+    if samples:
+        vectors = ctx.resources.embedder.embed(["\n".join(d["messages"]) for d in samples] + replies)
+        sample_style = ranking.max_similarities(vectors[: len(samples)], vectors[len(samples) :])
+    # A past reply's style is how alike its exchange was to this one (against itself it would be 1).
+    exchange_similarity = {e["id"]: e["similarity"] for e in state["evidence"]}
+    styles = iter(sample_style)
+    similarities = [exchange_similarity[d["evidence_id"]] if d["source"] == "past" else next(styles)
+                    for d in drafts]
     candidates = ranking.rank(drafts, logprobs, similarities, ctx.settings.draft.similarity_weight, bool(replies))
     update: dict = {"candidates": candidates}
     if state["predicted_incoming"] is not None and state["incoming"] is None:

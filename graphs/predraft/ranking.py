@@ -1,9 +1,11 @@
 """Ranking candidates and gating on confidence: pure functions of numbers and texts.
 
 A candidate's score mixes two signals, each in [0, 1]:
-- fluency: the model's geometric-mean probability per token, exp(log-prob / tokens);
-- style: the highest cosine between the candidate and what the user really wrote in similar
-  past exchanges (the evidence), negative cosines counted as 0.
+- fluency: the model's geometric-mean probability per token, exp(log-prob / tokens), of the
+  candidate as the user's next message in this thread;
+- style: for a model sample, the highest cosine between it and what the user really wrote in
+  similar past exchanges (the evidence); for one of those past replies itself, how alike its
+  exchange was to this one. Negative cosines count as 0.
 The top score is the chain's confidence. Without evidence only fluency is left to go on.
 """
 
@@ -14,12 +16,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from assistant.quality import is_echo
+from assistant.retrieval.exchanges import reply_messages
 from assistant.retrieval.search import is_near_duplicate
-from graphs.predraft.state import Draft, RankedCandidate
+from graphs.predraft.state import Draft, EvidenceRecord, RankedCandidate
 
 
 def distinct_drafts(drafts: Sequence[Draft]) -> list[Draft]:
-    """Drop empty samples and near-repeats ("ok" and "Ok!"): the reviewer sees real alternatives."""
+    """Drop empty samples and near-repeats ("ok" and "Ok!"): the reviewer sees real alternatives.
+    The first of near-repeats stays: past replies come first, so a sample that merely repeats one of
+    the user's own replies is shown as that reply."""
     kept: list[Draft] = []
     for d in drafts:
         text = "\n".join(d["messages"])
@@ -35,6 +41,21 @@ def max_similarities(candidate_vectors: np.ndarray, evidence_vectors: np.ndarray
     return (candidate_vectors @ evidence_vectors.T).max(axis=1).astype(float).tolist()
 
 
+def past_replies(
+    evidence: Sequence[EvidenceRecord], n: int, min_similarity: float, said: Sequence[str], chain: Sequence[str]
+) -> list[Draft]:
+    """The user's own replies in the `n` most alike past exchanges at or above `min_similarity` (the
+    evidence comes best first), as candidates; one that would echo the conversation is left out."""
+    found: list[Draft] = []
+    for e in evidence:
+        if len(found) == n or e["similarity"] < min_similarity:
+            break
+        messages = reply_messages(e["reply"])
+        if messages and not is_echo("\n".join(messages), said, chain):
+            found.append(Draft(messages=messages, source="past", evidence_id=e["id"]))
+    return found
+
+
 def score(mean_logprob: float, similarity: float, similarity_weight: float, has_evidence: bool) -> float:
     fluency = math.exp(min(mean_logprob, 0.0))
     if not has_evidence:
@@ -44,19 +65,20 @@ def score(mean_logprob: float, similarity: float, similarity_weight: float, has_
 
 def rank(
     drafts: Sequence[Draft],
-    logprob_sums: Sequence[float],
+    logprobs: Sequence[tuple[float, int]],
     similarities: Sequence[float],
     similarity_weight: float,
     has_evidence: bool,
 ) -> list[RankedCandidate]:
-    """Candidates best first. `drafts[i].tokens` counts the streamed tokens, +1 for the closing newline."""
+    """Candidates best first; `logprobs[i]` is draft i's (total log-prob, tokens) as the user's reply."""
     ranked: list[RankedCandidate] = []
-    for d, total, sim in zip(drafts, logprob_sums, similarities, strict=True):
-        mean = total / (d["tokens"] + 1)
+    for d, (total, tokens), sim in zip(drafts, logprobs, similarities, strict=True):
+        mean = total / max(tokens, 1)
         ranked.append(
             RankedCandidate(
                 text="\n".join(d["messages"]), messages=list(d["messages"]), logprob=mean, similarity=sim,
-                score=score(mean, sim, similarity_weight, has_evidence),
+                score=score(mean, sim, similarity_weight, has_evidence), source=d["source"],
+                evidence_id=d["evidence_id"],
             )
         )
     return sorted(ranked, key=lambda c: c["score"], reverse=True)

@@ -14,21 +14,26 @@ from typing import Annotated, Literal, TypedDict
 from assistant.prompting import Turn
 
 Action = Literal["accept", "edit", "regenerate", "reject", "incoming"]
+Source = Literal["model", "past"]  # sampled from the model, or the user's own reply in a past exchange
 
 
 class Draft(TypedDict):
-    """A raw sample before ranking: the messages parsed from it and how many tokens it streamed."""
+    """A candidate before ranking: the messages of a model sample, or of a past reply of the user's."""
 
     messages: list[str]
-    tokens: int
+    source: Source
+    evidence_id: str | None  # the past exchange a "past" draft comes from
 
 
 class RankedCandidate(TypedDict):
     text: str  # the messages joined by newlines
     messages: list[str]
     logprob: float  # mean log-probability per token under the model
-    similarity: float  # max cosine to the user's own replies in the evidence
+    similarity: float  # style: a sample's max cosine to the user's replies in the evidence; for a past
+    # reply, how alike its exchange was to this one
     score: float  # in [0, 1]; the ranking key and, for the top candidate, the confidence
+    source: Source
+    evidence_id: str | None
 
 
 class EvidenceRecord(TypedDict):

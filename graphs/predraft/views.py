@@ -19,8 +19,18 @@ Status = Literal["awaiting_review", "low_confidence", "done", "stalled"]
 class Candidate:
     text: str
     logprob: float  # mean log-probability per token
-    similarity: float  # best cosine to the user's own replies in the evidence
+    similarity: float  # style: best cosine to the user's replies in the evidence (a past reply: its match)
     score: float  # in [0, 1]; the top one is the confidence
+    source: Literal["model", "past"] = "model"  # "past": the user's own reply in a past exchange
+    evidence_id: str | None = None  # that exchange, one of the view's evidence
+
+    def origin(self, evidence: list[Evidence]) -> str:
+        """Where it comes from, for the reviewer: a model sample's style, or which past reply it is."""
+        if self.source == "model":
+            return f"style {self.similarity:.2f}"
+        past = next((e.exchange for e in evidence if e.exchange.id == self.evidence_id), None)
+        said = f"your reply to {past.contact}, {past.timestamp:%Y-%m-%d}" if past else "your past reply"
+        return f"{said} · match {self.similarity:.2f}"
 
 
 @dataclass

@@ -32,5 +32,5 @@ class CannedBackend(Backend):
                 return
             yield " " + word
 
-    def score(self, prompt: str, continuation: str) -> float:
-        return -0.05 * len(continuation.split())
+    def score_tokens(self, prompt: str, continuation: str) -> tuple[float, int]:
+        return -0.05 * len(continuation.split()), len(continuation.split()) + 1

@@ -53,7 +53,8 @@ async def test_opening_a_thread_streams_drafts_with_evidence_and_badges_it(demo,
         screen = await opened(pilot)
         view = screen.view
         assert (view.step, view.depth, len(view.candidates)) == (0, 2, len(screen.query(CandidateCard)))
-        assert 1 <= len(view.candidates) <= 2
+        sources = [c.source for c in view.candidates]
+        assert 1 <= sources.count("model") <= 2 and sources.count("past") <= demo.settings.draft.past_replies
         transcript = [str(s.render()) for s in screen.query_one(Transcript).children]
         assert "just you" in transcript[-1] and "Maya Chen" in transcript[-1]
         assert any("Thursday 19 June 2025" in line for line in transcript)

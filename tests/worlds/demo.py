@@ -17,10 +17,15 @@ from assistant.models.base import Backend
 from assistant.retrieval.index import ExchangeIndex
 from assistant.tui.app import PredraftApp, chat_app, review_app
 
-# Short generations keep the suite fast: 2 candidates of at most 8 tokens per step.
+# Short generations keep the suite fast: 2 candidates of at most 8 tokens per step. Embeddings in fp32
+# torch: OpenVINO computes in bf16 where the CPU has it, and the similarities the snapshots print would
+# then differ between machines in the last shown digit.
 TEST_CONFIG = DEMO_CONFIG + """
 [model]
 max_tokens = 8
+
+[retrieval]
+embedding_backend = "torch"
 
 [draft]
 candidates = 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from assistant.retrieval.exchanges import Evidence
 from graphs.predraft.views import Candidate
 
 BAR_WIDTH = 6
@@ -42,8 +43,8 @@ class CandidateCard(Static):
         self.streamed += piece
         self.update(Content.assemble(self._header("drafting…"), "\n", self.streamed.strip()))
 
-    def show(self, candidate: Candidate) -> None:
+    def show(self, candidate: Candidate, evidence: list[Evidence]) -> None:
         self.remove_class("-streaming")
-        # score: the ranking key (the top one's is the confidence); style: closeness to your past replies.
-        detail = f"{score_bar(candidate.score)} {candidate.score:.2f} · style {candidate.similarity:.2f}"
+        # score: the ranking key (the top one's is the confidence); then where the candidate comes from.
+        detail = f"{score_bar(candidate.score)} {candidate.score:.2f} · {candidate.origin(evidence)}"
         self.update(Content.assemble(self._header(detail), "\n", (candidate.text, "bold")))

@@ -88,7 +88,7 @@ class DraftsPanel(VerticalScroll):
         self._set("drafts-progress", "")
         cards = [CandidateCard(i) for i in range(len(view.candidates))]
         for card, candidate in zip(cards, view.candidates, strict=True):
-            card.show(candidate)
+            card.show(candidate, view.evidence)
             card.set_class(view.status == "low_confidence", "-below-gate")
         self._replace_cards(cards)
         self.select(selected)

@@ -55,8 +55,9 @@ class ScriptedBackend(Backend):
                 return
             yield " " + word
 
-    def score(self, prompt: str, continuation: str) -> float:
-        return -0.1 * len(continuation)  # shorter replies are likelier: a fixed, easy order
+    def score_tokens(self, prompt: str, continuation: str) -> tuple[float, int]:
+        # shorter replies are likelier: a fixed, easy order
+        return -0.1 * len(continuation), len(continuation.split()) + 1
 
 
 class ListIndex:

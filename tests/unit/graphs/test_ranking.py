@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from graphs.predraft.ranking import confidence, distinct_drafts, max_similarities, rank, score
-from graphs.predraft.state import Draft
+from graphs.predraft.ranking import confidence, distinct_drafts, max_similarities, past_replies, rank, score
+from graphs.predraft.state import Draft, EvidenceRecord
 
 
 def test_score_mixes_probability_per_token_and_style():
@@ -18,11 +18,27 @@ def test_score_ignores_negative_cosines_and_missing_evidence():
     assert score(0.3, 1.0, 0.5, has_evidence=True) == pytest.approx(1.0)  # never above 1
 
 
-def test_rank_orders_by_score_and_averages_log_prob_over_tokens_plus_newline():
-    drafts = [Draft(messages=["ok"], tokens=1), Draft(messages=["on my", "way"], tokens=3)]
-    ranked = rank(drafts, logprob_sums=[-4.0, -2.0], similarities=[0.9, 0.1], similarity_weight=0.5, has_evidence=True)
+def sample(*messages: str) -> Draft:
+    return Draft(messages=list(messages), source="model", evidence_id=None)
+
+
+def past(evidence_id: str, *messages: str) -> Draft:
+    return Draft(messages=list(messages), source="past", evidence_id=evidence_id)
+
+
+def evidence(id_: str, reply: str, similarity: float) -> EvidenceRecord:
+    return EvidenceRecord(id=id_, thread_id=1, thread_title="Jonas", contact="Jonas", platform="whatsapp",
+                          timestamp="2024-01-01T00:00:00+00:00", year=2024, context="Jonas: hi", reply=reply,
+                          similarity=similarity)
+
+
+def test_rank_orders_by_score_and_averages_log_prob_over_tokens():
+    drafts = [sample("ok"), past("1:2", "on my", "way")]
+    ranked = rank(drafts, logprobs=[(-4.0, 2), (-2.0, 4)], similarities=[0.9, 0.1], similarity_weight=0.5,
+                  has_evidence=True)
     assert [c["text"] for c in ranked] == ["ok", "on my\nway"]
-    assert ranked[0]["logprob"] == pytest.approx(-2.0)  # -4 over 1 token + the closing newline
+    assert [(c["source"], c["evidence_id"]) for c in ranked] == [("model", None), ("past", "1:2")]
+    assert ranked[0]["logprob"] == pytest.approx(-2.0)  # -4 over 2 tokens
     assert ranked[1]["logprob"] == pytest.approx(-0.5)
     assert ranked[0]["score"] == pytest.approx(0.5 * math.exp(-2.0) + 0.45)
     assert ranked[1]["messages"] == ["on my", "way"]
@@ -34,10 +50,21 @@ def test_confidence_of_nothing_is_zero():
 
 
 def test_distinct_drafts_drops_empty_samples_and_near_repeats():
-    drafts = [Draft(messages=[], tokens=0), Draft(messages=["Sounds good!"], tokens=3),
-              Draft(messages=["sounds good"], tokens=2), Draft(messages=["no way"], tokens=2),
-              Draft(messages=["  "], tokens=1)]
-    assert [d["messages"] for d in distinct_drafts(drafts)] == [["Sounds good!"], ["no way"]]
+    drafts = [sample(), past("1:2", "Sounds good!"), sample("sounds good"), sample("no way"), sample("  ")]
+    kept = distinct_drafts(drafts)
+    assert [d["messages"] for d in kept] == [["Sounds good!"], ["no way"]]
+    assert kept[0]["source"] == "past"  # a sample repeating the user's own reply shows as that reply
+
+
+def test_past_replies_take_the_closest_exchanges_above_the_threshold_and_skip_echoes():
+    found = [evidence("1:1", "see you at 9 by the old bridge", 0.9), evidence("1:2", "ok\n\ton my way\nbring snacks", 0.8),
+             evidence("1:3", "sure thing", 0.7), evidence("1:4", "maybe", 0.3)]
+    replies = past_replies(found, n=5, min_similarity=0.5, said=["hi", "See you at 9 by the old bridge!"], chain=[])
+    assert [(d["evidence_id"], d["messages"]) for d in replies] == [
+        ("1:2", ["ok\non my way", "bring snacks"]), ("1:3", ["sure thing"])]
+    assert all(d["source"] == "past" for d in replies)
+    assert [d["evidence_id"] for d in past_replies(found, 1, 0.5, [], [])] == ["1:1"]
+    assert past_replies(found, 0, 0.5, [], []) == []
 
 
 def test_max_similarities_takes_the_best_evidence_reply():

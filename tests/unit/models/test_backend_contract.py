@@ -66,6 +66,6 @@ def test_echoed_logprobs_count_from_the_token_that_reaches_the_continuation():
     # "Me:" + " sure" + one sampled token: tokens "Me" ":" " su" "re" and the sample at offset 8.
     offsets = [0, 2, 3, 6, 8]
     logprobs = [None, -1.0, -2.0, -0.5, -9.0]
-    assert continuation_logprob(offsets, logprobs, prompt_chars=3, total_chars=8) == -2.5
+    assert continuation_logprob(offsets, logprobs, prompt_chars=3, total_chars=8) == (-2.5, 2)
     # a token straddling the boundary (":" + " su" merged) belongs to the continuation
-    assert continuation_logprob([0, 2, 6, 8], [None, -3.0, -0.5, -9.0], prompt_chars=3, total_chars=8) == -3.5
+    assert continuation_logprob([0, 2, 6, 8], [None, -3.0, -0.5, -9.0], prompt_chars=3, total_chars=8) == (-3.5, 2)

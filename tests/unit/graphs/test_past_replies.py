@@ -1,0 +1,47 @@
+"""The user's own past replies offered beside the model's samples (`draft.past_replies`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import load_settings
+from graphs.predraft.api import DraftChain
+
+
+@pytest.fixture
+def chain(data_dir, corpus, backend, index):
+    settings = load_settings(data_dir, {"draft": {"confidence_threshold": 0.2, "past_replies": 2,
+                                                  "past_reply_similarity": 0.5}})
+    with DraftChain(settings, backend=backend, index=index) as c:
+        yield c
+
+
+def test_close_past_replies_join_the_candidates_marked_with_their_exchange(chain):
+    view = chain.start("Maya")
+    past = [c for c in view.candidates if c.source == "past"]
+    matches = {e.exchange.id: e.similarity for e in view.evidence}
+    # every evidence reply at or above 0.5 (here two), the best-matching exchanges first
+    assert [c.evidence_id for c in sorted(past, key=lambda c: -c.similarity)] == \
+        [i for i, s in sorted(matches.items(), key=lambda kv: -kv[1]) if s >= 0.5][:2]
+    first = next(c for c in past if c.text == "sounds good, see you at 9")
+    assert first.similarity == pytest.approx(matches[first.evidence_id])  # style: how alike the exchange was
+    assert first.origin(view.evidence).startswith("your reply to Jonas, 2021-03-02 · match")
+    # the model's "sounds good, see you at 8" nearly repeats it: the user's own words are shown instead
+    assert "sounds good, see you at 8" not in [c.text for c in view.candidates]
+    assert all(c.origin(view.evidence).startswith("style") for c in view.candidates if c.source == "model")
+
+
+def test_accepting_a_past_reply_sends_it_and_records_it(chain):
+    view = chain.start("Maya")
+    index = next(i for i, c in enumerate(view.candidates) if c.source == "past")
+    after = chain.resume(view.chain_id, "accept", chosen_index=index)
+    accepted = [t["text"] for t in after.context if t["source"] == "accepted"]
+    assert accepted == [view.candidates[index].text]
+    (decision,) = chain.feedback.decisions()
+    assert decision.final_text == view.candidates[index].text and decision.action == "accept"
+
+
+def test_none_offered_when_turned_off(data_dir, corpus, backend, index):
+    settings = load_settings(data_dir, {"draft": {"past_replies": 0}})
+    with DraftChain(settings, backend=backend, index=index) as chain:
+        assert {c.source for c in chain.start("Maya").candidates} == {"model"}
