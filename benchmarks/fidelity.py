@@ -31,40 +31,32 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import re
 import shutil
 import tempfile
 import time
-from contextlib import closing
-from datetime import datetime
 from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from langgraph.runtime import Runtime
-
 from assistant.config import Settings, ensure_data_dir, load_settings
-from assistant.corpus.models import Message, Person, Thread
 from assistant.corpus.store import Corpus
-from assistant.feedback.store import FeedbackStore
 from assistant.ingest.runner import ingest_paths
 from assistant.models import Backend, GenerationOptions, load_backend
 from assistant.offline import enforce_offline
 from assistant.privacy import PrivacyPolicy
+from assistant.prompting import header_day
 from assistant.quality import UserProfile, check
 from assistant.retrieval.index import ExchangeIndex
 from benchmarks.personas import Persona, demo_persona, falstaff_persona
-from graphs.predraft import nodes
-from graphs.predraft.context import ChainContext, Resources
-from graphs.predraft.ledger import ChainLedger
-from graphs.predraft.state import ChainState
+from graphs.predraft.context import Resources
+from graphs.predraft.replay import Replay
+from graphs.predraft.replay import replay as replay_at
 from training import metrics
 from training.dataset import build_dataset
 from training.evaluate import Case, Fidelity, model_drafts, retrieval_drafts
 from training.examples import Example
 
 PERSONAS = ("demo", "falstaff")
-_HEADER_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})$")
 
 
 def prepare(settings: Settings, persona: Persona) -> None:
@@ -86,37 +78,12 @@ def spread(items: list[Example], n: int) -> list[Example]:
     return [items[round(i * (len(items) - 1) / (n - 1))] for i in range(n)]
 
 
-class CorpusBefore:
-    """The corpus as it was just before a moment: what the graph would have read then."""
-
-    def __init__(self, corpus: Corpus, before: datetime):
-        self._corpus = corpus
-        self._until_ms = int(before.timestamp() * 1000) - 1
-
-    def thread(self, ref: str | int) -> Thread:
-        return self._corpus.thread(ref)
-
-    def me(self) -> Person | None:
-        return self._corpus.me()
-
-    def messages(self, thread_id: int, until_ms: int | None = None) -> list[Message]:
-        return self._corpus.messages(thread_id, min(self._until_ms, until_ms or self._until_ms))
-
-
-def product_draft(example: Example, settings: Settings, corpus: Corpus, stores: tuple[FeedbackStore, ChainLedger],
-                  resources: Resources) -> dict[str, Any]:
-    """The top candidate `predraft draft` would have shown for this turn, through the graph's own nodes
-    in the graph's order (load_thread -> retrieve -> draft -> rank -> gate), as of the turn's day."""
-    header_date = _HEADER_DATE.search(example.header)
-    context = ChainContext(settings=settings, corpus=CorpusBefore(corpus, example.when), feedback=stores[0],
-                           ledger=stores[1], resources=resources)
-    runtime = Runtime(context=context, stream_writer=lambda _chunk: None)
-    state: ChainState = {"chain_id": "fidelity", "thread_id": example.thread_id, "depth": 1,
-                         "as_of": header_date.group(1) if header_date else None, "history": []}
-    for node in (nodes.load_thread, nodes.retrieve, nodes.draft, nodes.rank, nodes.gate):
-        state |= node(state, runtime)
-    top = state["candidates"][0]["text"] if state["candidates"] else ""
-    return {"draft": top, "suggest": state["suggest"], "prompt_matches": state["prompt"] == example.prompt}
+def product_draft(example: Example, replay: Replay) -> dict[str, Any]:
+    """The top candidate `predraft draft` would have shown for this turn (graph/predraft/replay.py)."""
+    day = header_day(example.prompt)
+    top, state = replay.top_draft(example.thread_id, example.when, day.isoformat() if day else None)
+    return {"draft": top["text"] if top else "", "source": top["source"] if top else None,
+            "suggest": state["suggest"], "prompt_matches": state["prompt"] == example.prompt}
 
 
 def system_scores(drafts: list[str], turns: list[Example], fidelity: Fidelity) -> dict:
@@ -193,9 +160,8 @@ def run_persona(
         with load_backend(settings, lora_path=str(args.lora)) as lora_backend:
             model_drafts(lora_backend, "lora", cases, options, 1, lambda: None, score=False)
         lap("lora")
-    with Corpus(settings.corpus_path) as corpus, closing(FeedbackStore(settings.feedback_path)) as feedback, \
-            closing(ChainLedger(settings.feedback_path)) as ledger:
-        product = [product_draft(e, settings, corpus, (feedback, ledger), resources) for e in turns]
+    with replay_at(resources) as replay:
+        product = [product_draft(e, replay) for e in turns]
     lap("product")
 
     drafts = {"real": [e.reply for e in turns], "retrieval": [c.drafts["retrieval"][0] for c in cases],
@@ -205,6 +171,7 @@ def run_persona(
     systems = {name: system_scores(texts, turns, fidelity) for name, texts in drafts.items()}
     systems["product"]["suggested"] = fmean(p["suggest"] for p in product)
     systems["product"]["prompt_as_in_training"] = fmean(p["prompt_matches"] for p in product)
+    systems["product"]["past_reply_on_top"] = fmean(p["source"] == "past" for p in product)
     report = {
         "dataset": {"train": len(train), "val": len(build.val),
                     "cut": build.split.cut.isoformat() if build.split.cut else None},

@@ -1,7 +1,10 @@
-"""`predraft eval`: base model vs LoRA vs retrieval on the validation split, in llama.cpp.
+"""`predraft eval`: what you would get, and each of its parts alone, on the validation split, in llama.cpp.
 
-Three systems draft a reply to each validation prompt:
+Four systems draft a reply to each validation prompt:
 
+- product: what `predraft draft` would have shown first with this LoRA, through the graph's own nodes
+  on the thread as it stood before the turn (its prompt, candidates, your past replies, ranking); the
+  caller supplies it (graphs/predraft/replay.py), since training sits below the graph;
 - base: the base GGUF alone;
 - lora: the base GGUF with the run's exported LoRA;
 - retrieval: no generation; the user's own reply to the most similar training context (by
@@ -30,15 +33,16 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.corpus.store import Corpus
-from assistant.models.base import GenerationOptions
-from assistant.prompting import ME, parse_reply, stop_sequences
+from assistant.models.base import Backend, GenerationOptions
+from assistant.prompting import ME, context_turns, parse_reply, stop_sequences
 from assistant.quality import UserProfile, addressable_names, check, failure_rates
 from training import metrics
 from training.axolotl import Run
 from training.dataset import load_examples
-from training.judge import AuthorshipJudge, AuthorshipTexts, JudgeReference, context_turns
+from training.judge import AuthorshipJudge, AuthorshipTexts, JudgeReference
 
-SYSTEMS = ("base", "lora", "retrieval")
+SYSTEMS = ("product", "base", "lora", "retrieval")
+COLOURS = ["#555", "#d83", "#999", "#2a7", "#57c"]  # real replies, then SYSTEMS in order
 REAL = "real"  # the user's own replies: the judge's ceiling and the failure rates of real writing
 FAILURES = ("echo", "degenerate", "wrong_speaker", "length")
 
@@ -179,7 +183,7 @@ def markdown(rep: dict) -> str:
     for key in overall["base"].get("style_distance", {}):
         lines.append(f"| style: {key} | " + " | ".join(fmt(overall[s]["style_distance"].get(key)) for s in SYSTEMS) + " |")
     lines += fidelity_markdown(rep)
-    lines += ["", "## Per year (chrF / cosine)", "", "| year | " + " | ".join(SYSTEMS) + " |", "|---" * 4 + "|"]
+    lines += ["", "## Per year (chrF / cosine)", "", "| year | " + " | ".join(SYSTEMS) + " |", "|---" * (len(SYSTEMS) + 1) + "|"]
     for year, by_system in rep["per_year"].items():
         lines.append(f"| {year} | " + " | ".join(
             f"{by_system[s]['chrf']:.1f} / {by_system[s]['cosine']:.2f}" for s in SYSTEMS) + " |")
@@ -197,7 +201,8 @@ def fidelity_markdown(rep: dict) -> list[str]:
              f"real validation replies (its ceiling) and {judge['floor']:.0%} of the other speakers' lines (its "
              f"floor); balanced accuracy {judge['balanced_accuracy']:.2f} on "
              f"{judge['user_texts'] + judge['other_texts']} held-out texts. Retrieval hands back training replies, "
-             "which the judge learnt from: its attribution flatters it. Failure rates are shares of drafts; the "
+             "which the judge learnt from: its attribution flatters it, and the product's where it offers one of "
+             "your past replies. Failure rates are shares of drafts; the "
              "real replies show how often real writing trips the same rules (length: outside a band around your "
              f"median reply of {judge['median_reply_chars']:.0f} characters).", "",
              f"| | {REAL} replies | " + " | ".join(SYSTEMS) + " |", "|---" * (len(SYSTEMS) + 2) + "|",
@@ -220,7 +225,7 @@ def plot(rep: dict, folder: Path) -> list[Path]:
     keys = ("cosine", "chrf", "saved_keystrokes")
     fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2))
     for ax, key in zip(axes, keys):
-        ax.bar(SYSTEMS, [rep["overall"][s].get(key) or 0 for s in SYSTEMS], color=["#999", "#2a7", "#57c"])
+        ax.bar(SYSTEMS, [rep["overall"][s].get(key) or 0 for s in SYSTEMS], color=COLOURS[1:])
         ax.set_title(key)
     fig.tight_layout()
     paths.append(folder / "overall.png")
@@ -249,7 +254,7 @@ def _plot_fidelity(rep: dict, path: Path) -> Path:
     names = [REAL, *SYSTEMS]
     columns = [rep["real"], *(rep["overall"][s] for s in SYSTEMS)]
     fig, (judged, failed) = plt.subplots(1, 2, figsize=(10, 3.4))
-    judged.bar(names, [c.get("judge_attribution", 0) for c in columns], color=["#555", "#999", "#2a7", "#57c"])
+    judged.bar(names, [c.get("judge_attribution", 0) for c in columns], color=COLOURS)
     judged.axhline(rep["judge"]["ceiling"], color="#2a7", linestyle="--", label="ceiling")
     judged.axhline(rep["judge"]["floor"], color="#c55", linestyle="--", label="floor")
     judged.set_ylim(0, 1)
@@ -274,11 +279,14 @@ def user_names(settings: Settings) -> tuple[str, ...]:
     return addressable_names(me.name) if me else ()
 
 
+ProductDrafts = Callable[[Backend, Sequence[dict]], list[str]]  # (the LoRA backend, validation rows) -> top drafts
+
+
 def evaluate_run(
-    run: Run, settings: Settings, base_gguf: Path, lora: Path, *, limit: int, candidates: int = 3,
-    on_step: Callable[[str], None] = lambda _: None,
+    run: Run, settings: Settings, base_gguf: Path, lora: Path, *, limit: int, product: ProductDrafts,
+    candidates: int = 3, on_step: Callable[[str], None] = lambda _: None,
 ) -> tuple[dict, Path]:
-    """Run all three systems on the first `limit` validation examples; write the report files."""
+    """Run the four systems on the first `limit` validation examples; write the report files."""
     from assistant.models.llama_cpp import LlamaCppBackend
     from assistant.retrieval.embed import load_embedder
 
@@ -295,6 +303,9 @@ def evaluate_run(
                              n_threads=settings.model.n_threads, seed=settings.model.seed,
                              sha256_cache_dir=settings.models_dir) as backend:
             model_drafts(backend, name, cases, options, candidates, lambda: on_step(name))
+            if adapter is not None:
+                for case, top in zip(cases, product(backend, val), strict=True):
+                    case.drafts["product"] = [top]
     rep = report(cases, embedder.embed, {"run": run.name, "lora": str(lora), "base_gguf": str(base_gguf),
                                          "limit": limit, "candidates": candidates}, fidelity)
     folder = run.folder / "eval"

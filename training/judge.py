@@ -15,7 +15,6 @@ the solver is seeded, so the same split gives the same judge on any machine.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -24,30 +23,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from assistant.prompting import ME
+from assistant.prompting import ME, context_turns
 
-_LINE = re.compile(r"^([^\t\n:][^\n:]{0,60}): ?(.*)$")
 _TOKEN = r"(?u)\w+|[^\w\s]"  # words, and each punctuation mark or emoji on its own: both are style
 REGULARISATION = 4.0  # logistic regression's C: TF-IDF rows are unit length, so weights need room to grow
-
-
-def context_turns(prompt: str) -> list[tuple[str, str]]:
-    """The (speaker, text) turns of a rendered prompt (header, `Name: text` lines, final `Me:`):
-    consecutive messages of one speaker joined by newlines, as a reply's messages are."""
-    turns: list[tuple[str, list[str]]] = []
-    for raw in prompt.split("\n")[1:]:
-        if raw.startswith("\t") and turns:
-            turns[-1][1][-1] += "\n" + raw[1:]
-            continue
-        match = _LINE.match(raw)
-        if not match or not match.group(2).strip():
-            continue
-        speaker, text = match.group(1), match.group(2).strip()
-        if turns and turns[-1][0] == speaker:
-            turns[-1][1].append(text)
-        else:
-            turns.append((speaker, [text]))
-    return [(speaker, "\n".join(texts)) for speaker, texts in turns]
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.config import Settings
 from assistant.models.sha256_cache import file_sha256
@@ -16,6 +17,9 @@ from training.dataset import dataset_dir
 from training.export import Export, activate, check_export, export_run
 from training.profiles import PROFILES, Profile
 from training.venv import ensure_venv, find_venv, is_ready, run_script, training_threads
+
+if TYPE_CHECKING:
+    from training.evaluate import ProductDrafts
 
 OnLine = Callable[[str], None]
 
@@ -104,7 +108,9 @@ def export(settings: Settings, run_name: str | None, merged: bool, make_active: 
     return result, config
 
 
-def evaluate(settings: Settings, run_name: str | None, limit: int, candidates: int, on_step: OnLine):
+def evaluate(settings: Settings, run_name: str | None, limit: int, candidates: int, on_step: OnLine,
+             product: ProductDrafts):
+    """`predraft eval`; `product` drafts as the graph would with the run's LoRA (the CLI passes it in)."""
     from training.evaluate import evaluate_run
 
     run = find_run(settings.runs_dir, run_name)
@@ -113,4 +119,5 @@ def evaluate(settings: Settings, run_name: str | None, limit: int, candidates: i
         lora = export(settings, run.name, merged=False, make_active=False)[0].lora
     gguf = base_gguf(settings)
     check_export(lora, gguf, settings.models_dir)
-    return evaluate_run(run, settings, gguf, lora, limit=limit, candidates=candidates, on_step=on_step)
+    return evaluate_run(run, settings, gguf, lora, limit=limit, product=product, candidates=candidates,
+                        on_step=on_step)

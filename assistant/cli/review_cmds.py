@@ -17,6 +17,8 @@ from assistant.cli.app import DRAFT, TRY, app, console, console_err, feedback_ap
 from assistant.cli.draft_cmds import _step_json, _step_panel, parse_as_of
 from assistant.cli.progress import show_progress
 from assistant.config import Settings
+from assistant.corpus.store import Corpus
+from assistant.quality import UserProfile, addressable_names
 
 AS_OF_HELP = "Write as you did then: a year (2021) or a date (2021-06-30)."
 
@@ -208,11 +210,22 @@ def _rate(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
+
+def _profile(settings: Settings) -> UserProfile | None:
+    """The user's usual length, words and names from the corpus, for the failure rules; None before `me set`."""
+    if not settings.corpus_path.is_file():
+        return None
+    with Corpus(settings.corpus_path) as corpus:
+        me = corpus.me()
+        return UserProfile.from_replies(corpus.my_texts(), addressable_names(me.name)) if me else None
+
 @feedback_app.command("stats")
 def feedback_stats(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """How your drafts are doing: acceptance, edit distance, acceptance by confidence, pre-draft hits.
+    """How your drafts are doing: acceptance, edit distance, acceptance by confidence, pre-draft hits, and
+    how often the top draft echoed the thread, came out degenerate, addressed you by name or was far
+    from your usual length.
 
     The confidence table is for tuning draft.confidence_threshold: drafts in buckets that you mostly
     reject should sit below the gate (shown as "no good suggestion" instead).
@@ -232,7 +245,7 @@ def feedback_stats(
         predictions = prediction_stats(settings)
     else:
         decisions, chats, predictions = [], [], {}
-    stats: FeedbackStats = compute_stats(decisions, predictions, chats)
+    stats: FeedbackStats = compute_stats(decisions, predictions, chats, profile=_profile(settings))
     if as_json:
         print(json.dumps(stats.as_json(), indent=2))
         return
@@ -250,6 +263,10 @@ def feedback_stats(
     summary.add_row("pre-draft hit rate", f"{_rate(stats.hit_rate)} ({hits['hits']} hits, {hits['misses']} misses)")
     summary.add_row("chats saved", f"{stats.chats_saved}, {stats.chats_rated} rated"
                     + ("" if stats.mean_chat_rating is None else f", mean {stats.mean_chat_rating:.1f}/5"))
+    if stats.failures:
+        rules = ("echo", "degenerate", "wrong_speaker", "length")
+        summary.add_row("top draft failing a rule", f"{_rate(stats.failures['any'])} ("
+                        + ", ".join(f"{rule.replace('_', ' ')} {_rate(stats.failures[rule])}" for rule in rules) + ")")
     buckets = Table("confidence", "answered", "accepted", "edited", "acceptance", "used",
                     title=f"by confidence (gate: {threshold:.2f})", title_justify="left")
     for b in stats.buckets:

@@ -199,20 +199,28 @@ def evaluate(
     limit: Annotated[int | None, typer.Option(help="Validation examples to draft for \\[default: train.eval_limit].")] = None,
     candidates: Annotated[int, typer.Option(help="Drafts per short reply, for ExactMatch@3.")] = 3,
 ) -> None:
-    """Compare base model, your LoRA and a retrieval-only baseline on the validation split.
+    """Compare what you would get (the product: drafting as `predraft draft` does, with this LoRA) with
+    each part alone: base model, your LoRA, and retrieval-only, on the validation split.
 
     Writes report.md, report.json and plots to <run>/eval: perplexity of your real replies,
-    ExactMatch@1/@3 on short replies, embedding cosine, chrF, style distance and saved keystrokes.
+    ExactMatch@1/@3 on short replies, embedding cosine, chrF, style distance, saved keystrokes, the
+    share of drafts an authorship judge attributes to you (against your real replies and others'), and
+    failure rates (echoes, degenerate drafts, wrong speaker, odd length).
     """
+    from graphs.predraft.replay import top_drafts
     from training.evaluate import ROWS, SYSTEMS, fmt
     from training.pipeline import evaluate as run_eval
 
     override("train", eval_limit=limit)
     settings = state.settings()
     with show_progress(MofNCompleteColumn()) as progress:
-        task = progress.add_task("drafting", total=2 * settings.train.eval_limit)
-        rep, folder = run_eval(settings, run, settings.train.eval_limit, candidates,
-                               lambda system: progress.update(task, advance=1, description=f"drafting ({system})"))
+        task = progress.add_task("drafting", total=3 * settings.train.eval_limit)
+
+        def step(system: str) -> None:
+            progress.update(task, advance=1, description=f"drafting ({system})")
+
+        rep, folder = run_eval(settings, run, settings.train.eval_limit, candidates, step,
+                               lambda backend, rows: top_drafts(settings, backend, rows, lambda: step("product")))
     table = Table("metric", *SYSTEMS, title=f"eval of {rep['run']['run']}")
     for key in ROWS:
         table.add_row(key, *(fmt(rep["overall"][s].get(key)) for s in SYSTEMS))

@@ -291,6 +291,15 @@ class Corpus:
         rows = self.db.execute(sql + " ORDER BY m.ts, m.id", params).fetchall()
         return [self._message(r) for r in rows]
 
+    def my_texts(self, limit: int = 5000) -> list[str]:
+        """The user's latest text messages, newest first: how long they usually write, which words they use."""
+        rows = self.db.execute(
+            """SELECT m.text FROM messages m JOIN people p ON p.id = m.sender_id
+               WHERE p.is_me = 1 AND m.kind = 'text' AND m.text != '' ORDER BY m.ts DESC LIMIT ?""",
+            (limit,),
+        ).fetchall()
+        return [r[0] for r in rows]
+
     def iter_thread_messages(self) -> Iterator[tuple[Thread, list[Message]]]:
         """Every thread with its messages, one thread in memory at a time."""
         for thread in self.threads():

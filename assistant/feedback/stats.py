@@ -7,6 +7,8 @@
 - acceptance per confidence bucket: the numbers to tune `draft.confidence_threshold` with. If drafts in
   a bucket are mostly rejected, the gate should sit above it.
 - pre-draft hit rate: how often the other side's real message matched the predicted one.
+- failures of the top draft shown (assistant/quality.py): echoes of the thread, degenerate text,
+  drafts that address the user by name, lengths far from the user's usual.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import asdict, dataclass
 from rapidfuzz.distance import Levenshtein
 
 from assistant.feedback.store import ChatRating, Decision
+from assistant.prompting import context_turns
+from assistant.quality import UserProfile, check, failure_rates
 
 ANSWERS = ("accept", "edit", "reject")
 BUCKET_EDGES = (0.0, 0.2, 0.35, 0.5, 0.65, 0.8, 1.0)  # 0.35 is the default gate, so it is an edge
@@ -56,6 +60,7 @@ class FeedbackStats:
     chats_saved: int
     chats_rated: int
     mean_chat_rating: float | None
+    failures: dict[str, float]  # share of top drafts shown failing each rule; empty without a profile
 
     @property
     def hit_rate(self) -> float | None:
@@ -105,11 +110,18 @@ def confidence_buckets(decisions: Iterable[Decision], edges: Sequence[float] = B
     return [Bucket(edges[i], edges[i + 1], *row) for i, row in enumerate(counts)]
 
 
+def shown_failures(decisions: Iterable[Decision], profile: UserProfile) -> dict[str, float]:
+    """The failure rules on the top draft of each decision, against the thread its prompt showed."""
+    return failure_rates([check(d.candidates[0], [text for _, text in context_turns(d.prompt)], profile)
+                          for d in decisions if d.candidates])
+
+
 def compute_stats(
     decisions: Sequence[Decision],
     predictions: Mapping[str, int],
     chats: Sequence[ChatRating] = (),
     edges: Sequence[float] = BUCKET_EDGES,
+    profile: UserProfile | None = None,
 ) -> FeedbackStats:
     actions = {a: sum(d.action == a for d in decisions) for a in ("accept", "edit", "regenerate", "reject")}
     answered = sum(actions[a] for a in ANSWERS)
@@ -129,4 +141,5 @@ def compute_stats(
         chats_saved=len(chats),
         chats_rated=len(ratings),
         mean_chat_rating=_mean(ratings),
+        failures=shown_failures(decisions, profile) if profile else {},
     )

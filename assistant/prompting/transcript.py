@@ -33,6 +33,7 @@ _SPEAKER_LINE = re.compile(r"^([^\t\n:][^\n:]{0,60}):(?: |$)")
 # Gemma's control tokens, and the <|...|> form of Qwen's and Llama 3's (the training profiles' models).
 _CONTROL_TOKEN_REST = r"(?:bos|eos|pad|unk|mask|start_of_turn|end_of_turn|unused\d+|\|[a-z0-9_]+\|)>"
 _ZERO_WIDTH_SPACE = "\u200b"
+_HEADER_DAY = re.compile(r" (\d{4}-\d{2}-\d{2})$")
 _CONTROL_TEXT = re.compile(f"<(?={_CONTROL_TOKEN_REST})")
 _BROKEN_CONTROL_TEXT = re.compile(f"<{_ZERO_WIDTH_SPACE}(?={_CONTROL_TOKEN_REST})")
 
@@ -47,6 +48,12 @@ def header(platform: str, contact: str, when: date, is_group: bool = False) -> s
     """`### WhatsApp chat with Maya · Sunday 2023-04-02` (groups: `### WhatsApp group "Crew" · ...`)."""
     who = f'group "{contact}"' if is_group else f"chat with {contact}"
     return f"{HEADER_PREFIX}{platform_label(platform)} {who} · {when:%A %Y-%m-%d}"
+
+
+def header_day(prompt: str) -> date | None:
+    """The day a rendered prompt's header names (the local day of the reply), if it names one."""
+    found = _HEADER_DAY.search(prompt.split("\n", 1)[0])
+    return date.fromisoformat(found.group(1)) if found else None
 
 
 def platform_label(platform: str) -> str:
@@ -89,6 +96,25 @@ def break_control_text(text: str) -> str:
     """`text` with a zero-width space after the "<" of each spelled-out control token: it reads the same,
     and every tokenizer sees plain words."""
     return _CONTROL_TEXT.sub("<" + _ZERO_WIDTH_SPACE, text)
+
+
+def context_turns(prompt: str) -> list[tuple[str, str]]:
+    """The (speaker, text) turns of a rendered prompt (header, `Name: text` lines, final `Me:`):
+    consecutive messages of one speaker joined by newlines, as a reply's messages are."""
+    turns: list[tuple[str, list[str]]] = []
+    for raw in prompt.split("\n")[1:]:
+        if raw.startswith("\t") and turns:
+            turns[-1][1][-1] += "\n" + raw[1:]
+            continue
+        match = _SPEAKER_LINE.match(raw)
+        text = raw[match.end():].strip() if match else ""
+        if not text:
+            continue
+        if turns and turns[-1][0] == match.group(1):
+            turns[-1][1].append(text)
+        else:
+            turns.append((match.group(1), [text]))
+    return [(speaker, "\n".join(texts)) for speaker, texts in turns]
 
 
 def parse_reply(generated: str, speaker: str = ME) -> list[str]:

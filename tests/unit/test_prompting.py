@@ -6,6 +6,7 @@ from assistant.prompting import (
     ME,
     Line,
     build_prompt,
+    context_turns,
     conversation_turns,
     header,
     media_placeholder,
@@ -77,3 +78,18 @@ def test_a_message_without_text_reads_the_same_in_prompts_the_index_and_the_tran
     assert [t["text"] for t in turns] == expected
     assert exchange.context == "\n".join(f"Maya: {p}" for p in expected)
     assert [i.text for i in items if i.kind == "media"] == expected
+
+
+def test_context_turns_reads_a_rendered_prompt():
+    prompt = ("### WhatsApp chat with Maya Chen · Sunday 2023-04-02\n"
+              "Maya Chen: are you coming tonight?\n"
+              "Maya Chen: bring the speaker\n"
+              "Me: yes\n"
+              "\tand snacks\n"
+              "Maya Chen: at 7:30 then\n"
+              "Me:")
+    assert context_turns(prompt) == [
+        ("Maya Chen", "are you coming tonight?\nbring the speaker"),
+        ("Me", "yes\nand snacks"),
+        ("Maya Chen", "at 7:30 then"),
+    ]

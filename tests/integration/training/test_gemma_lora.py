@@ -10,6 +10,9 @@ import pytest
 from assistant.config import load_settings
 from assistant.corpus.store import Corpus
 from assistant.models.llama_cpp import LlamaCppBackend
+from assistant.privacy import PrivacyPolicy
+from assistant.retrieval.index import ExchangeIndex
+from graphs.predraft.replay import top_drafts
 from training.base_model import base_gguf
 from training.dataset import build_dataset, dataset_dir, load_examples, write_dataset
 from training.pipeline import TrainRequest, evaluate, export, train
@@ -24,6 +27,7 @@ def trained(tmp_path_factory, make_settings):
     settings = make_settings(tmp_path_factory.mktemp("gemma-e2e"))
     with Corpus(settings.corpus_path) as corpus:
         write_dataset(build_dataset(corpus, settings), dataset_dir(settings, "default"))
+        ExchangeIndex(settings).update(corpus, PrivacyPolicy.from_settings(settings))  # evidence for the product
     outcome = train(settings, TrainRequest("gemma3-270m-cpu", "default", steps=STEPS, run_name="e2e"),
                     lambda line: None, lambda event: None)
     return settings, outcome
@@ -79,13 +83,15 @@ def test_merged_gguf_scores_like_base_plus_lora(trained):
     assert folded == pytest.approx(adapted, rel=0.03)
 
 
-def test_eval_compares_base_lora_and_retrieval(trained):
+def test_eval_compares_the_product_with_base_lora_and_retrieval(trained):
     settings, _ = trained
-    rep, folder = evaluate(settings, "e2e", limit=3, candidates=2, on_step=lambda system: None)
-    for name in ("report.md", "report.json", "plots/overall.png", "plots/per_year.png"):
+    rep, folder = evaluate(settings, "e2e", limit=3, candidates=2, on_step=lambda system: None,
+                           product=lambda backend, rows: top_drafts(settings, backend, rows))
+    for name in ("report.md", "report.json", "plots/overall.png", "plots/per_year.png", "plots/fidelity.png"):
         assert (folder / name).stat().st_size > 100, name
     overall = rep["overall"]
-    assert overall["base"]["examples"] == overall["lora"]["examples"] == overall["retrieval"]["examples"] == 3
+    assert {overall[s]["examples"] for s in ("product", "base", "lora", "retrieval")} == {3}
+    assert all(s["product"] for s in rep["samples"])  # the graph drafted each turn
     assert overall["lora"]["perplexity"] < overall["base"]["perplexity"]
     assert "perplexity" not in overall["retrieval"]
     assert set(rep["per_year"]) == {"2023", "2024"}

@@ -8,6 +8,7 @@ import pytest
 
 from assistant.feedback.stats import bucket_of, compute_stats
 from assistant.feedback.store import ChatRating, Decision, FeedbackStore
+from assistant.quality import UserProfile
 
 
 def decision(action: str, confidence: float | None, final: str | None = None, chosen: int | None = None,
@@ -41,6 +42,20 @@ def test_rates_edit_distance_and_buckets():
     low = stats.buckets[1]
     assert (low.acceptance_rate, low.used_rate) == (0.0, 0.5)
     assert stats.buckets[2].acceptance_rate is None
+    assert stats.failures == {}  # no profile of the user: the rules are not applied
+
+
+def test_failures_of_the_top_draft_shown():
+    prompt = "### WhatsApp chat with Maya · Monday 2023-05-01\nMaya: are you coming to the party tonight?\nMe:"
+    profile = UserProfile.from_replies(["sounds good", "on my way", "see you at 8 then"], ["Alex"])
+    shown = [decision("accept", 0.9, candidates=("see you at 8",)),
+             decision("reject", 0.2, candidates=("Are you coming to the party tonight?", "yes")),  # echo
+             decision("reject", 0.2, candidates=("Alex, see you there",)),  # addresses the user
+             decision("regenerate", 0.1, candidates=())]  # nothing shown: not counted
+    shown = [Decision(**{**d.__dict__, "prompt": prompt}) for d in shown]
+    failures = compute_stats(shown, {}, profile=profile).failures
+    assert failures["echo"] == pytest.approx(1 / 3) and failures["wrong_speaker"] == pytest.approx(1 / 3)
+    assert failures["any"] == pytest.approx(2 / 3)
 
 
 def test_no_data_gives_none_not_a_division_by_zero():

@@ -36,8 +36,8 @@ def cases() -> list[Case]:
     found = []
     for other, reply, drafts in [
         ("Are you coming to the party tonight?", "yess omw",
-         ("yess omw 🚲", "", "are you coming to the party tonight")),
-        ("Tell Alex the table is booked.", "omg yess", ("Alex, the table is booked", "omg yess", "ok")),
+         ("yess omw", "yess omw 🚲", "", "are you coming to the party tonight")),
+        ("Tell Alex the table is booked.", "omg yess", ("omg yess!", "Alex, the table is booked", "omg yess", "ok")),
     ]:
         case = Case(f"{HEAD}Maya Chen: {other}\nMe:", f" {reply}\n", reply, 2024)
         case.drafts = {system: [draft] for system, draft in zip(SYSTEMS, drafts, strict=True)}
@@ -60,7 +60,8 @@ def test_the_report_scores_each_system_and_the_real_replies(fidelity, tmp_path):
     rep = report(cases(), embed, {"run": "r1"}, fidelity)
     assert rep["judge"]["median_reply_chars"] == fidelity.profile.median_chars
     assert rep["real"]["failures"]["any"] == 0.0 and rep["real"]["judge_attribution"] == 1.0
-    base, lora, retrieval = (rep["overall"][s] for s in SYSTEMS)
+    product, base, lora, retrieval = (rep["overall"][s] for s in SYSTEMS)
+    assert product["failures"]["any"] == 0.0 and product["chrf"] > base["chrf"]
     assert base["failures"]["wrong_speaker"] == 0.5  # "Alex, the table is booked"
     assert lora["failures"]["empty"] == 0.5
     assert retrieval["failures"]["echo"] == 0.5  # Maya's question handed back
@@ -69,7 +70,7 @@ def test_the_report_scores_each_system_and_the_real_replies(fidelity, tmp_path):
 
     text = markdown(rep)
     assert "## Does it sound like you?" in text
-    assert "| wrong speaker | 0.000 | 0.500 | 0.000 | 0.000 |" in text
+    assert "| wrong speaker | 0.000 | 0.000 | 0.500 | 0.000 | 0.000 |" in text
     assert "| judge_attribution |" in text
     paths = plot(rep, tmp_path / "plots")
     assert [p.name for p in paths] == ["overall.png", "per_year.png", "fidelity.png"]

@@ -3,7 +3,7 @@ import random
 import numpy as np
 import pytest
 
-from training.judge import AuthorshipJudge, AuthorshipTexts, context_turns
+from training.judge import AuthorshipJudge, AuthorshipTexts
 
 # The user writes lowercase, drops apostrophes, says "omw" and "haha"; the others write full sentences.
 USER = [
@@ -25,21 +25,6 @@ HELD_OUT_OTHERS = ["Will you join us for dinner?", "The parcel arrived this afte
 
 def judge(seed: int = 0) -> AuthorshipJudge:
     return AuthorshipJudge.fit(USER + OTHERS, [True] * len(USER) + [False] * len(OTHERS), seed)
-
-
-def test_context_turns_reads_a_rendered_prompt():
-    prompt = ("### WhatsApp chat with Maya Chen · Sunday 2023-04-02\n"
-              "Maya Chen: are you coming tonight?\n"
-              "Maya Chen: bring the speaker\n"
-              "Me: yes\n"
-              "\tand snacks\n"
-              "Maya Chen: at 7:30 then\n"
-              "Me:")
-    assert context_turns(prompt) == [
-        ("Maya Chen", "are you coming tonight?\nbring the speaker"),
-        ("Me", "yes\nand snacks"),
-        ("Maya Chen", "at 7:30 then"),
-    ]
 
 
 def test_authorship_texts_take_each_other_turn_once_and_leave_out_the_users_context_lines():

@@ -1,0 +1,196 @@
+"""How often does predraft predict the other side's next message? Hit rates on held-out turns, per persona.
+
+For each persona (the bundled demo user, and Falstaff from `benchmarks/personas.py`), in a fresh data
+dir: ingest, `me set`, `consent exclude`, index, and the dataset's time split. A *point* is a moment
+in a validation conversation where the user has just written and someone else answers next; its
+target is that person's first message. Each system guesses the target from what came before, and
+a guess hits when its embedding is at least `draft.prediction_hit_similarity` alike to the real
+message: the rule `match_incoming` applies when a real message arrives.
+
+Systems:
+- `frequent`: the speaker's most frequent message in the training period (what a canned-reply list
+  would offer), else everybody's;
+- `retrieval`: what came next at the most similar training-period point (the last
+  `retrieval.context_messages` messages, embedded as the index embeds exchanges);
+- `model`: the graph's own `predict` node on the thread as it stood (graphs/predraft/replay.py), i.e.
+  what `predraft draft` pre-drafts an answer to.
+
+Depth 1 is one prediction; depth 2 counts two hits in a row at consecutive points of one
+conversation (the second pre-draft is only served when the first prediction came true). Rates are
+given overall and for short targets (at most 5 words), with the model seconds spent per hit.
+
+Prints JSON. Usage: .venv/bin/python benchmarks/prediction.py [--persona demo --persona falstaff]
+[--max-points 60] [--work-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from assistant.config import Settings, ensure_data_dir, load_settings
+from assistant.corpus.store import Corpus
+from assistant.models import load_backend
+from assistant.models.base import Backend
+from assistant.offline import enforce_offline
+from assistant.privacy import PrivacyPolicy
+from assistant.privacy.policy import usable_threads
+from assistant.prompting import ME, conversations, local_date, message_turns
+from benchmarks.fidelity import prepare, spread
+from benchmarks.personas import Persona, demo_persona, falstaff_persona
+from graphs.predraft.context import Resources
+from graphs.predraft.replay import replay as replay_at
+from graphs.predraft.prompts import retrieval_query
+from training.dataset import build_dataset
+from training.metrics import is_short, normalize
+
+PERSONAS = ("demo", "falstaff")
+SYSTEMS = ("frequent", "retrieval", "model")
+
+
+@dataclass(frozen=True)
+class Point:
+    """The user has just written; `speaker` answers next with `target`."""
+
+    thread_id: int
+    conversation: int  # index of the conversation in its thread: depth 2 pairs points of one conversation
+    when: datetime  # of the target message
+    as_of: str  # ISO date of the user's last message (the prompt header's day)
+    query: str  # the last messages before the target, as the index embeds contexts
+    speaker: str
+    target: str
+
+
+def points(corpus: Corpus, settings: Settings) -> list[Point]:
+    """Every point of every usable thread (the privacy read path), in time order."""
+    gap = timedelta(hours=settings.dataset.conversation_gap_hours)
+    found: list[Point] = []
+    for thread, messages in usable_threads(corpus, PrivacyPolicy.from_settings(settings)):
+        for c, conversation in enumerate(conversations(messages, gap)):
+            # each message with its turn (a message that says nothing has none)
+            spoken, turns = zip(*[(m, t) for m in conversation for t in message_turns([m], settings.dataset.media)],
+                                strict=True) if conversation else ((), ())
+            for j in range(1, len(turns)):
+                if turns[j - 1]["speaker"] == ME and turns[j]["speaker"] != ME:
+                    found.append(Point(
+                        thread_id=thread.id, conversation=c, when=spoken[j].timestamp,
+                        as_of=local_date(spoken[j - 1]).isoformat(),
+                        query=retrieval_query(list(turns[:j]), settings.retrieval.context_messages),
+                        speaker=turns[j]["speaker"], target=turns[j]["text"],
+                    ))
+    return sorted(found, key=lambda p: p.when)
+
+
+def frequent_guesses(train: list[Point], val: list[Point]) -> list[str]:
+    """Each speaker's most frequent training-period message, compared without case and punctuation (ties:
+    the shortest, then alphabetical), in the form they wrote it most often."""
+    def top(texts: list[str]) -> str:
+        counts = Counter(normalize(t) for t in texts)
+        if not counts:
+            return ""
+        best = min(counts, key=lambda t: (-counts[t], len(t), t))
+        return Counter(t for t in texts if normalize(t) == best).most_common(1)[0][0]
+
+    everybody = top([p.target for p in train])
+    by_speaker = {s: top([p.target for p in train if p.speaker == s]) for s in {p.speaker for p in train}}
+    return [by_speaker.get(p.speaker, everybody) for p in val]
+
+
+def retrieval_guesses(train: list[Point], val: list[Point], embed) -> list[str]:
+    if not train:
+        return [""] * len(val)
+    known = embed([p.query for p in train])
+    asked = embed([p.query for p in val])
+    return [train[int(np.argmax(known @ q))].target for q in asked]
+
+
+def hits(guesses: list[str], val: list[Point], embed, threshold: float) -> list[bool]:
+    """The graph's hit rule: cosine of the embeddings at least the threshold; no guess never hits."""
+    vectors = embed([g or " " for g in guesses] + [p.target for p in val])
+    n = len(guesses)
+    return [bool(g.strip()) and float(vectors[i] @ vectors[n + i]) >= threshold for i, g in enumerate(guesses)]
+
+
+def rates(hit: list[bool], val: list[Point]) -> dict:
+    short = [h for h, p in zip(hit, val, strict=True) if is_short(p.target)]
+    pairs = [(hit[i], hit[i + 1]) for i in range(len(val) - 1)
+             if (val[i].thread_id, val[i].conversation) == (val[i + 1].thread_id, val[i + 1].conversation)]
+    return {
+        "depth1": sum(hit) / len(hit) if hit else 0.0,
+        "depth1_short": sum(short) / len(short) if short else 0.0,
+        "depth2": sum(a and b for a, b in pairs) / len(pairs) if pairs else 0.0,
+        "hits": sum(hit), "points": len(hit), "short_points": len(short), "depth2_pairs": len(pairs),
+    }
+
+
+def run_persona(persona: Persona, folder: Path, backend: Backend | None, max_points: int) -> tuple[dict, Backend]:
+    ensure_data_dir(folder)
+    (folder / "predraft.toml").write_text(f'[ingest]\ntimezone = "{persona.timezone}"\n')
+    settings = load_settings(folder)
+    prepare(settings, persona)
+    with Corpus(settings.corpus_path) as corpus:
+        cut = build_dataset(corpus, settings).split.cut
+        every = points(corpus, settings)
+    train = [p for p in every if cut is None or p.when < cut]
+    val = spread([p for p in every if cut is not None and p.when >= cut], max_points)
+    backend = backend or load_backend(settings)
+    resources = Resources(settings, backend=backend)
+    embed = resources.embedder.embed
+    threshold = settings.draft.prediction_hit_similarity
+
+    guesses = {"frequent": frequent_guesses(train, val), "retrieval": retrieval_guesses(train, val, embed)}
+    clock = time.perf_counter()
+    with replay_at(resources) as replay:
+        guesses["model"] = [replay.prediction(p.thread_id, p.when, p.as_of) for p in val]
+    model_seconds = time.perf_counter() - clock
+
+    systems = {}
+    for name in SYSTEMS:
+        hit = hits(guesses[name], val, embed, threshold)
+        systems[name] = rates(hit, val) | {
+            "samples": [{"real": p.target[:120], "guess": g[:120], "hit": h}
+                        for p, g, h in list(zip(val, guesses[name], hit, strict=True))[:4]],
+        }
+    systems["model"]["model_seconds"] = round(model_seconds, 1)
+    hit_count = systems["model"]["hits"]
+    systems["model"]["model_seconds_per_hit"] = round(model_seconds / hit_count, 1) if hit_count else None
+    report = {"train_points": len(train), "val_points": len(val), "hit_similarity": threshold,
+              "cut": cut.isoformat() if cut else None, "systems": systems}
+    return report, backend
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--persona", action="append", choices=PERSONAS, help="default: both")
+    parser.add_argument("--max-points", type=int, default=60, help="validation points per persona, spread in time")
+    parser.add_argument("--work-dir", type=Path, help="kept afterwards (default: a temporary folder, removed)")
+    args = parser.parse_args()
+    enforce_offline()
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="predraft-prediction-"))
+    out: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpu": platform.machine()},
+                           "personas": {}}
+    backend = None
+    try:
+        for key in args.persona or PERSONAS:
+            persona = demo_persona() if key == "demo" else falstaff_persona(work / "exports")
+            out["personas"][key], backend = run_persona(persona, work / key, backend, args.max_points)
+    finally:
+        if backend is not None:
+            backend.close()
+        if args.work_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
