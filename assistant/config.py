@@ -101,6 +101,7 @@ class DraftSettings(_Section):
     resample_rounds: int
     past_replies: int
     past_reply_similarity: float
+    past_answers: bool
 
 
 class TrainSettings(_Section):

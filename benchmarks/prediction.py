@@ -12,12 +12,15 @@ Systems:
   would offer), else everybody's;
 - `retrieval`: what came next at the most similar training-period point (the last
   `retrieval.context_messages` messages, embedded as the index embeds exchanges);
-- `model`: the graph's own `predict` node on the thread as it stood (graphs/predraft/replay.py), i.e.
-  what `predraft draft` pre-drafts an answer to.
+- `model`: the graph's `predict` node with the model alone (`draft.past_answers = false`), on the
+  thread as it stood (graphs/predraft/replay.py): the step's evidence retrieved for the thread before
+  the user's reply, the real reply accepted, then `predict`;
+- `product`: the same with the defaults, i.e. what `predraft draft` pre-drafts an answer to: when the
+  reply nearly repeats one of the user's in the evidence, what the other side answered then.
 
 Depth 1 is one prediction; depth 2 counts two hits in a row at consecutive points of one
 conversation (the second pre-draft is only served when the first prediction came true). Rates are
-given overall and for short targets (at most 5 words), with the model seconds spent per hit.
+given overall and for short targets (at most 5 words), with the seconds spent per hit.
 
 Prints JSON. Usage: .venv/bin/python benchmarks/prediction.py [--persona demo --persona falstaff]
 [--max-points 60] [--work-dir DIR]
@@ -55,7 +58,7 @@ from training.dataset import build_dataset
 from training.metrics import is_short, normalize
 
 PERSONAS = ("demo", "falstaff")
-SYSTEMS = ("frequent", "retrieval", "model")
+SYSTEMS = ("frequent", "retrieval", "model", "product")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class Point:
     thread_id: int
     conversation: int  # index of the conversation in its thread: depth 2 pairs points of one conversation
     when: datetime  # of the target message
+    sent_at: datetime  # when the user's turn before it began
+    sent: tuple[str, ...]  # the user's messages of that turn
     as_of: str  # ISO date of the user's last message (the prompt header's day)
     query: str  # the last messages before the target, as the index embeds contexts
     speaker: str
@@ -82,8 +87,12 @@ def points(corpus: Corpus, settings: Settings) -> list[Point]:
                                 strict=True) if conversation else ((), ())
             for j in range(1, len(turns)):
                 if turns[j - 1]["speaker"] == ME and turns[j]["speaker"] != ME:
+                    start = j - 1
+                    while start > 0 and turns[start - 1]["speaker"] == ME:
+                        start -= 1
                     found.append(Point(
                         thread_id=thread.id, conversation=c, when=spoken[j].timestamp,
+                        sent_at=spoken[start].timestamp, sent=tuple(t["text"] for t in turns[start:j]),
                         as_of=local_date(spoken[j - 1]).isoformat(),
                         query=retrieval_query(list(turns[:j]), settings.retrieval.context_messages),
                         speaker=turns[j]["speaker"], target=turns[j]["text"],
@@ -149,10 +158,13 @@ def run_persona(persona: Persona, folder: Path, backend: Backend | None, max_poi
     threshold = settings.draft.prediction_hit_similarity
 
     guesses = {"frequent": frequent_guesses(train, val), "retrieval": retrieval_guesses(train, val, embed)}
-    clock = time.perf_counter()
-    with replay_at(resources) as replay:
-        guesses["model"] = [replay.prediction(p.thread_id, p.when, p.as_of) for p in val]
-    model_seconds = time.perf_counter() - clock
+    seconds = {}
+    model_only = settings.model_copy(update={"draft": settings.draft.model_copy(update={"past_answers": False})})
+    for name, variant in (("model", model_only), ("product", settings)):
+        clock = time.perf_counter()
+        with replay_at(resources, variant) as replay:
+            guesses[name] = [replay.prediction(p.thread_id, p.sent_at, list(p.sent), p.as_of) for p in val]
+        seconds[name] = time.perf_counter() - clock
 
     systems = {}
     for name in SYSTEMS:
@@ -161,9 +173,9 @@ def run_persona(persona: Persona, folder: Path, backend: Backend | None, max_poi
             "samples": [{"real": p.target[:120], "guess": g[:120], "hit": h}
                         for p, g, h in list(zip(val, guesses[name], hit, strict=True))[:4]],
         }
-    systems["model"]["model_seconds"] = round(model_seconds, 1)
-    hit_count = systems["model"]["hits"]
-    systems["model"]["model_seconds_per_hit"] = round(model_seconds / hit_count, 1) if hit_count else None
+    for name, spent in seconds.items():  # retrieval and the replay's own reads included: an upper bound
+        systems[name]["seconds"] = round(spent, 1)
+        systems[name]["seconds_per_hit"] = round(spent / systems[name]["hits"], 1) if systems[name]["hits"] else None
     report = {"train_points": len(train), "val_points": len(val), "hit_similarity": threshold,
               "cut": cut.isoformat() if cut else None, "systems": systems}
     return report, backend

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import groupby
+from itertools import groupby, takewhile
 
 from assistant.corpus.models import Kind, Message, Thread
 from assistant.prompting import ME, conversations, message_text, render_message, speaker
@@ -27,6 +27,7 @@ class Exchange:
     year: int
     context: str  # the messages before the turn, one `Name: text` line each (the user is `Me`)
     reply: str  # the user's text messages of the turn, one line each (inner breaks as `\n\t`)
+    answer: str = ""  # the other side's first text message after the turn, in the same conversation
 
     @property
     def embedded_text(self) -> str:
@@ -80,6 +81,8 @@ def exchanges_from_thread(
                 continue
             before = conversation[max(0, start - context_messages) : start]
             others = [m for m in before if not m.is_me]
+            their_turn = takewhile(lambda m: not m.is_me, conversation[position:])
+            answer = next((m.text for m in their_turn if m.kind == Kind.TEXT and m.text.strip()), "")
             first = turn[0]
             yield Exchange(
                 id=f"{thread.id}:{first.id}",
@@ -91,4 +94,5 @@ def exchanges_from_thread(
                 year=first.timestamp.year,
                 context="\n".join(render_message(speaker(m), message_text(m, "placeholder")) for m in before),
                 reply="\n".join(replies),
+                answer=answer,
             )

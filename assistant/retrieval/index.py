@@ -62,21 +62,21 @@ def _ms(ts: datetime) -> int:
 
 def _content_hash(e: Exchange) -> str:
     # Every stored field: a redaction that changes only the title still rewrites the record.
-    raw = "\x1f".join([e.thread_title, e.contact, e.platform, str(_ms(e.timestamp)), e.context, e.reply])
+    raw = "\x1f".join([e.thread_title, e.contact, e.platform, str(_ms(e.timestamp)), e.context, e.reply, e.answer])
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
 def _metadata(e: Exchange) -> dict[str, str | int]:
     return {"thread_id": e.thread_id, "thread_title": e.thread_title, "contact": e.contact, "platform": e.platform,
             "ts_ms": _ms(e.timestamp), "year": e.year, "context": e.context, "reply": e.reply,
-            "hash": _content_hash(e)}
+            "answer": e.answer, "hash": _content_hash(e)}
 
 
 def _exchange(id_: str, meta: dict) -> Exchange:
     ts = datetime.fromtimestamp(meta["ts_ms"] / 1000, UTC)
     return Exchange(id=id_, thread_id=meta["thread_id"], thread_title=meta["thread_title"], contact=meta["contact"],
                     platform=meta["platform"], timestamp=ts, year=meta["year"], context=meta["context"],
-                    reply=meta["reply"])
+                    reply=meta["reply"], answer=meta.get("answer", ""))  # indexes before answers were kept
 
 
 def _chunks(todo: list[Exchange], progress: Callable[[int, int], None] | None) -> Iterator[list[Exchange]]:

@@ -235,6 +235,6 @@ def _evidence(e: EvidenceRecord) -> Evidence:
     exchange = Exchange(
         id=e["id"], thread_id=e["thread_id"], thread_title=e["thread_title"], contact=e["contact"],
         platform=e["platform"], timestamp=datetime.fromisoformat(e["timestamp"]).astimezone(UTC), year=e["year"],
-        context=e["context"], reply=e["reply"],
+        context=e["context"], reply=e["reply"], answer=e.get("answer", ""),
     )
     return Evidence(exchange=exchange, similarity=e["similarity"])

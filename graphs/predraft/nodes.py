@@ -89,7 +89,8 @@ def retrieve(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
         EvidenceRecord(
             id=e.exchange.id, thread_id=e.exchange.thread_id, thread_title=e.exchange.thread_title,
             contact=e.exchange.contact, platform=e.exchange.platform, timestamp=e.exchange.timestamp.isoformat(),
-            year=e.exchange.year, context=e.exchange.context, reply=e.exchange.reply, similarity=e.similarity,
+            year=e.exchange.year, context=e.exchange.context, reply=e.exchange.reply, answer=e.exchange.answer,
+            similarity=e.similarity,
         )
         for e in found
     ]
@@ -224,11 +225,18 @@ def record(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
 
 
 def predict(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
-    """The other side's likeliest next message, written by the same model as "Name:"."""
+    """The other side's likeliest next message: what they answered when you last sent these words in an
+    alike exchange (`draft.past_answers`), else written by the model as "Name:"."""
     ctx = runtime.context
     other = state["other"]
-    prompt = transcript_prompt(state, ctx.settings, speaker=other)
     earlier, chain = _said_and_generated(state["context"])
+    known = None
+    if ctx.settings.draft.past_answers:
+        known = ranking.past_answer(state.get("evidence", []), "\n".join(_just_sent(state["context"])), earlier, chain)
+    if known is not None:
+        runtime.stream_writer({"step": state["step"], "candidate": PREDICTION_STREAM, "piece": " " + known})
+        return _predicted(state, runtime, [known], "past")
+    prompt = transcript_prompt(state, ctx.settings, speaker=other)
     messages: list[str] = []
     for resample in range(ctx.settings.draft.resample_rounds + 1):
         options = predict_options(ctx.settings, speakers(state), other, resample)
@@ -241,12 +249,17 @@ def predict(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
             break
     else:
         messages = []  # only echoes of what was already said: no prediction beats a wrong one
+    return _predicted(state, runtime, messages, "model")
+
+
+def _predicted(state: ChainState, runtime: Runtime[ChainContext], messages: list[str], source: str) -> dict:
     predicted = "\n".join(messages) or None
     update: dict = {"predicted_incoming": predicted,
-                    "history": [{"step": state["step"], "event": "predicted", "text": predicted}]}
+                    "history": [{"step": state["step"], "event": "predicted", "text": predicted, "source": source}]}
     if messages:
-        update["context"] = state["context"] + [Turn(speaker=other, text=m, source="predicted") for m in messages]
-        update["predicted_vector"] = ctx.resources.embedder.embed([predicted])[0].tolist()
+        update["context"] = state["context"] + [Turn(speaker=state["other"], text=m, source="predicted")
+                                                for m in messages]
+        update["predicted_vector"] = runtime.context.resources.embedder.embed([predicted])[0].tolist()
     return update
 
 
@@ -305,6 +318,16 @@ def _said_and_generated(turns: list[Turn]) -> tuple[list[str], list[str]]:
     generated = {"accepted", "predicted"}
     return ([t["text"] for t in turns if t["source"] not in generated],
             [t["text"] for t in turns if t["source"] in generated])
+
+
+def _just_sent(turns: list[Turn]) -> list[str]:
+    """The user's messages at the end of the conversation: the reply the prediction answers."""
+    sent: list[str] = []
+    for t in reversed(turns):
+        if t["speaker"] != ME:
+            break
+        sent.insert(0, t["text"])
+    return sent
 
 
 def _ms_between(start_iso: str, end_iso: str) -> int:

@@ -63,6 +63,17 @@ def score(mean_logprob: float, similarity: float, similarity_weight: float, has_
     return (1 - similarity_weight) * fluency + similarity_weight * max(similarity, 0.0)
 
 
+def past_answer(evidence: Sequence[EvidenceRecord], sent: str, said: Sequence[str], chain: Sequence[str]) -> str | None:
+    """What the other side answered when you sent (nearly) this reply in one of the alike past exchanges,
+    the best-matching first: people answer the same words the same way ("thanks!" -> "anytime").
+    An answer that would echo the conversation is no prediction."""
+    for e in evidence:
+        if e["answer"] and is_near_duplicate(sent, ["\n".join(reply_messages(e["reply"]))]) \
+                and not is_echo(e["answer"], said, chain):
+            return e["answer"]
+    return None
+
+
 def rank(
     drafts: Sequence[Draft],
     logprobs: Sequence[tuple[float, int]],

@@ -19,7 +19,7 @@ from assistant.corpus.models import Message, Person, Thread
 from assistant.corpus.store import Corpus
 from assistant.feedback.store import FeedbackStore
 from assistant.models.base import Backend
-from assistant.prompting import header_day
+from assistant.prompting import ME, Turn, header_day
 from graphs.predraft import nodes
 from graphs.predraft.context import ChainContext, Resources
 from graphs.predraft.ledger import ChainLedger
@@ -49,16 +49,21 @@ class CorpusBefore:
 class Replay:
     """Runs nodes on threads as they stood at given moments, sharing one model and index."""
 
-    def __init__(self, corpus: Corpus, feedback: FeedbackStore, ledger: ChainLedger, resources: Resources):
+    def __init__(self, corpus: Corpus, feedback: FeedbackStore, ledger: ChainLedger, resources: Resources,
+                 settings: Settings | None = None):
         self.corpus = corpus
         self.feedback = feedback
         self.ledger = ledger
         self.resources = resources
+        self.settings = settings or resources.settings  # another [draft] section compares variants
+
+    def _runtime(self, before: datetime) -> Runtime[ChainContext]:
+        context = ChainContext(settings=self.settings, corpus=CorpusBefore(self.corpus, before),
+                               feedback=self.feedback, ledger=self.ledger, resources=self.resources)
+        return Runtime(context=context, stream_writer=lambda _chunk: None)
 
     def run(self, thread_id: int, before: datetime, as_of: str | None, steps: tuple[Node, ...]) -> ChainState:
-        context = ChainContext(settings=self.resources.settings, corpus=CorpusBefore(self.corpus, before),
-                               feedback=self.feedback, ledger=self.ledger, resources=self.resources)
-        runtime = Runtime(context=context, stream_writer=lambda _chunk: None)
+        runtime = self._runtime(before)
         state: ChainState = {"chain_id": "replay", "thread_id": thread_id, "depth": 1, "as_of": as_of, "history": []}
         for step in steps:
             state |= step(state, runtime)
@@ -76,18 +81,22 @@ class Replay:
         top, _ = self.top_draft(example["thread_id"], when, day.isoformat() if day else None)
         return top["text"] if top else ""
 
-    def prediction(self, thread_id: int, before: datetime, as_of: str) -> str:
-        """The other side's message the chain would have predicted just before `before`."""
-        return self.run(thread_id, before, as_of, (nodes.load_thread, nodes.predict))["predicted_incoming"] or ""
+    def prediction(self, thread_id: int, sent_at: datetime, sent: list[str], as_of: str) -> str:
+        """The other side's message the chain would have predicted after the user sent `sent` at `sent_at`:
+        the step's evidence retrieved for the thread before it, the reply joins as accepted, then `predict`."""
+        state = self.run(thread_id, sent_at, as_of, (nodes.load_thread, nodes.retrieve))
+        state["context"] = state["context"] + [Turn(speaker=ME, text=m, source="accepted") for m in sent]
+        state["step"] = 1
+        return nodes.predict(state, self._runtime(sent_at))["predicted_incoming"] or ""
 
 
 @contextmanager
-def replay(resources: Resources) -> Iterator[Replay]:
-    """A Replay on the data dir's corpus and stores, with these model and index."""
-    settings = resources.settings
-    with Corpus(settings.corpus_path) as corpus, closing(FeedbackStore(settings.feedback_path)) as feedback, \
-            closing(ChainLedger(settings.feedback_path)) as ledger:
-        yield Replay(corpus, feedback, ledger, resources)
+def replay(resources: Resources, settings: Settings | None = None) -> Iterator[Replay]:
+    """A Replay on the data dir's corpus and stores, with these model and index (and other settings)."""
+    paths = resources.settings
+    with Corpus(paths.corpus_path) as corpus, closing(FeedbackStore(paths.feedback_path)) as feedback, \
+            closing(ChainLedger(paths.feedback_path)) as ledger:
+        yield Replay(corpus, feedback, ledger, resources, settings)
 
 
 def top_drafts(settings: Settings, backend: Backend, rows: Sequence[Mapping[str, Any]],

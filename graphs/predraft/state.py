@@ -48,6 +48,7 @@ class EvidenceRecord(TypedDict):
     year: int
     context: str
     reply: str
+    answer: str  # what the other side answered to that reply ("" when unknown)
     similarity: float
 
 

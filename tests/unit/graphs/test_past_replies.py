@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from graph_doubles import PAST_EXCHANGES, ListIndex, WordsEmbedder
 
 from assistant.config import load_settings
 from graphs.predraft.api import DraftChain
@@ -45,3 +48,20 @@ def test_none_offered_when_turned_off(data_dir, corpus, backend, index):
     settings = load_settings(data_dir, {"draft": {"past_replies": 0}})
     with DraftChain(settings, backend=backend, index=index) as chain:
         assert {c.source for c in chain.start("Maya").candidates} == {"model"}
+
+
+def test_their_past_answer_is_the_prediction_when_you_send_your_past_reply(data_dir, corpus, backend):
+    answered = replace(PAST_EXCHANGES[0], answer="perfect, bring the speaker")  # "sounds good, see you at 9"
+    index = ListIndex([answered, *PAST_EXCHANGES[1:]], WordsEmbedder())
+    settings = load_settings(data_dir, {"draft": {"past_replies": 2, "past_reply_similarity": 0.5}})
+    with DraftChain(settings, backend=backend, index=index) as chain:
+        view = chain.start("Maya")
+        chosen = next(i for i, c in enumerate(view.candidates) if c.evidence_id == answered.id)
+        after = chain.resume(view.chain_id, "accept", chosen_index=chosen)
+        assert after.predicted_incoming == "perfect, bring the speaker"
+        assert after.history[-1] | {"text": None} == {"step": 1, "event": "predicted", "text": None, "source": "past"}
+        assert not [p for p, _ in backend.calls if p.endswith("\nMaya:")]  # the model was not asked
+        # a reply they never answered before: the model predicts, as without past answers
+        other = chain.start("Maya")
+        model_pick = next(i for i, c in enumerate(other.candidates) if c.source == "model")
+        assert chain.resume(other.chain_id, "accept", chosen_index=model_pick).history[-1]["source"] == "model"

@@ -3,7 +3,15 @@ import math
 import numpy as np
 import pytest
 
-from graphs.predraft.ranking import confidence, distinct_drafts, max_similarities, past_replies, rank, score
+from graphs.predraft.ranking import (
+    confidence,
+    distinct_drafts,
+    max_similarities,
+    past_answer,
+    past_replies,
+    rank,
+    score,
+)
 from graphs.predraft.state import Draft, EvidenceRecord
 
 
@@ -26,10 +34,10 @@ def past(evidence_id: str, *messages: str) -> Draft:
     return Draft(messages=list(messages), source="past", evidence_id=evidence_id)
 
 
-def evidence(id_: str, reply: str, similarity: float) -> EvidenceRecord:
+def evidence(id_: str, reply: str, similarity: float, answer: str = "") -> EvidenceRecord:
     return EvidenceRecord(id=id_, thread_id=1, thread_title="Jonas", contact="Jonas", platform="whatsapp",
                           timestamp="2024-01-01T00:00:00+00:00", year=2024, context="Jonas: hi", reply=reply,
-                          similarity=similarity)
+                          answer=answer, similarity=similarity)
 
 
 def test_rank_orders_by_score_and_averages_log_prob_over_tokens():
@@ -72,3 +80,14 @@ def test_max_similarities_takes_the_best_evidence_reply():
     evidence = np.array([[0.6, 0.8], [1.0, 0.0]])
     assert max_similarities(candidates, evidence) == pytest.approx([1.0, 0.8])
     assert max_similarities(candidates, np.zeros((0, 2))) == [0.0, 0.0]
+
+
+def test_past_answer_is_what_they_said_when_you_sent_the_same_words():
+    found = [evidence("1:1", "see you at 9", 0.9, answer="perfect"),
+             evidence("1:2", "thanks so much!\n\tfor everything", 0.8, answer="anytime, it was lovely to have you"),
+             evidence("1:3", "thanks so much!", 0.7, answer="")]
+    assert past_answer(found, "Thanks so much\nfor everything", [], []) == "anytime, it was lovely to have you"
+    assert past_answer(found, "see you at 9!", [], []) == "perfect"
+    assert past_answer(found, "can't tonight", [], []) is None  # not something you said before
+    # an answer that repeats the conversation predicts nothing new
+    assert past_answer(found, "thanks so much! for everything", ["Anytime, it was lovely to have you!"], []) is None

@@ -93,3 +93,16 @@ def test_a_long_silence_starts_a_new_conversation_for_turns_and_context():
     ]
     merged = list(exchanges_from_thread(THREAD, later, context_messages=4))
     assert [e.reply for e in merged] == ["night!\nmorning :)", "yes"]
+
+
+def test_the_answer_is_the_other_sides_first_text_after_the_turn_in_the_same_conversation():
+    msgs = _messages(
+        ("Maya", "m1"), ("me", "u1"), ("Maya", "", Kind.MEDIA, "image"), ("Maya", "m2"), ("me", "u2"),
+        ("Maya", "", Kind.MEDIA, "image"), ("me", "u3"),
+    )
+    exchanges = list(exchanges_from_thread(THREAD, msgs, context_messages=3))
+    # after u1 a photo, then text; after u2 only a photo (never the user's own next turn); after u3 nothing
+    assert [(e.reply, e.answer) for e in exchanges] == [("u1", "m2"), ("u2", ""), ("u3", "")]
+    late = replace(msgs[2], text="m2 next day", kind=Kind.TEXT, media=None, timestamp=START + timedelta(days=2))
+    [first] = exchanges_from_thread(THREAD, [*msgs[:2], late], context_messages=3, gap=timedelta(hours=6))
+    assert first.answer == ""  # a silence ends the conversation: what came after answers nothing
