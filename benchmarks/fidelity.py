@@ -13,7 +13,8 @@ training split; on validation turns each system drafts the user's reply and is s
 
 Systems: `real` (the user's own replies: the rates a person's real writing has), `retrieval` (the user's
 reply to the most similar training context; the judge learnt from those very replies, so its attribution
-flatters it), `base` (the default model continuing the plain transcript,
+flatters it), `evidence` (retrieval as the product does it: the top past exchange the graph's
+`retrieve` found in the index, which also holds the turns before this one in the validation period), `base` (the default model continuing the plain transcript,
 greedy), `product` (what `predraft draft` shows first: the graph's own nodes load the thread as it was
 before the turn, retrieve evidence from before that day, sample the candidates and rank them), and
 `lora` with `--lora PATH` (the plain transcript with that GGUF LoRA).
@@ -46,6 +47,7 @@ from assistant.offline import enforce_offline
 from assistant.privacy import PrivacyPolicy
 from assistant.prompting import header_day
 from assistant.quality import UserProfile, check
+from assistant.retrieval.exchanges import reply_messages
 from assistant.retrieval.index import ExchangeIndex
 from benchmarks.personas import Persona, demo_persona, falstaff_persona
 from graphs.predraft.context import Resources
@@ -82,7 +84,9 @@ def product_draft(example: Example, replay: Replay) -> dict[str, Any]:
     """The top candidate `predraft draft` would have shown for this turn (graph/predraft/replay.py)."""
     day = header_day(example.prompt)
     top, state = replay.top_draft(example.thread_id, example.when, day.isoformat() if day else None)
+    evidence = state["evidence"]
     return {"draft": top["text"] if top else "", "source": top["source"] if top else None,
+            "evidence_top": "\n".join(reply_messages(evidence[0]["reply"])) if evidence else "",
             "suggest": state["suggest"], "prompt_matches": state["prompt"] == example.prompt}
 
 
@@ -165,6 +169,7 @@ def run_persona(
     lap("product")
 
     drafts = {"real": [e.reply for e in turns], "retrieval": [c.drafts["retrieval"][0] for c in cases],
+              "evidence": [p["evidence_top"] for p in product],
               "base": [c.drafts["base"][0] for c in cases], "product": [p["draft"] for p in product]}
     if args.lora:
         drafts["lora"] = [c.drafts["lora"][0] for c in cases]

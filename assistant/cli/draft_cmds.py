@@ -56,7 +56,8 @@ def draft(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Write as you did then: a year (2021) or a date "
                                               "(2021-06-30). Evidence comes only from before it.")] = None,
     candidates: Annotated[int | None, typer.Option(
-        "--candidates", "-k", help="Candidates per step \\[default: draft.candidates].")] = None,
+        "--candidates", "-k", help="Model samples per step, shown beside up to draft.past_replies of your own "
+        "past replies \\[default: draft.candidates].")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output: one object per step.")] = False,
 ) -> None:
     """Pre-draft your reply in a thread, then the reply after the one the other side will likely send.

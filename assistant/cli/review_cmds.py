@@ -88,7 +88,7 @@ def demo(
     headless: Annotated[bool, typer.Option("--headless", help="Print the drafted chain instead of opening the "
                                            "review UI (automatic without a terminal).")] = False,
     train: Annotated[bool, typer.Option("--train", help="First train a LoRA on the persona (CPU profile, "
-                                        "minutes), then compare base-model and LoRA drafts.")] = False,
+                                        "minutes), compare base-model and LoRA drafts, and evaluate: does it sound like you?")] = False,
     folder: Annotated[Path | None, typer.Option("--demo-dir", help="The demo's own data dir "
                                                 "\\[default: <data dir>/demo].")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="With --headless: one JSON object per step.")] = False,
@@ -108,6 +108,10 @@ def demo(
     if train:
         lora = _train_demo(settings)
         _compare_base_and_lora(settings, lora)
+        from assistant.cli.training_cmds import evaluate_and_show
+        from assistant.demo.runner import DEMO_EVAL_TURNS, DEMO_RUN
+
+        evaluate_and_show(settings, DEMO_RUN, DEMO_EVAL_TURNS, candidates=1)
     lora = demo_lora(settings)
     if lora is not None:
         settings = demo_settings(target, {"model": {"lora_path": str(lora)}})

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from assistant.cli.app import TRAIN, app, console, console_err, feedback_app, override, state
 from assistant.cli.progress import show_progress
+from assistant.config import Settings
 from training.profiles import PROFILES
 
 PROFILE_HELP = "Training profile: " + "; ".join(f"[bold]{p.name}[/]: {p.summary}" for p in PROFILES.values())
@@ -207,22 +208,33 @@ def evaluate(
     share of drafts an authorship judge attributes to you (against your real replies and others'), and
     failure rates (echoes, degenerate drafts, wrong speaker, odd length).
     """
-    from graphs.predraft.replay import top_drafts
-    from training.evaluate import ROWS, SYSTEMS, fmt
-    from training.pipeline import evaluate as run_eval
-
     override("train", eval_limit=limit)
     settings = state.settings()
+    evaluate_and_show(settings, run, settings.train.eval_limit, candidates)
+
+
+def evaluate_and_show(settings: Settings, run: str | None, limit: int, candidates: int) -> None:
+    """Evaluate a run with a progress bar; print the table of systems and where the report is."""
+    from graphs.predraft.replay import top_drafts
+    from training.evaluate import REAL, ROWS, SYSTEMS, fmt
+    from training.pipeline import evaluate as run_eval
+
     with show_progress(MofNCompleteColumn()) as progress:
-        task = progress.add_task("drafting", total=3 * settings.train.eval_limit)
+        task = progress.add_task("drafting", total=3 * limit)
 
         def step(system: str) -> None:
             progress.update(task, advance=1, description=f"drafting ({system})")
 
-        rep, folder = run_eval(settings, run, settings.train.eval_limit, candidates, step,
+        rep, folder = run_eval(settings, run, limit, candidates, step,
                                lambda backend, rows: top_drafts(settings, backend, rows, lambda: step("product")))
-    table = Table("metric", *SYSTEMS, title=f"eval of {rep['run']['run']}")
+    table = Table("metric", REAL, *SYSTEMS, title=f"eval of {rep['run']['run']} on {limit} validation turns")
     for key in ROWS:
-        table.add_row(key, *(fmt(rep["overall"][s].get(key)) for s in SYSTEMS))
+        real = rep["real"].get(key) if key in ("judge_attribution", "mean_chars") else None
+        table.add_row(key, fmt(real), *(fmt(rep["overall"][s].get(key)) for s in SYSTEMS))
+    table.add_row("any failure", fmt(rep["real"]["failures"].get("any")),
+                  *(fmt(rep["overall"][s].get("failures", {}).get("any")) for s in SYSTEMS))
     console.print(table)
-    console.print(f"Report: {folder / 'report.md'}")
+    judge = rep["judge"]
+    console.print(f"The judge attributes to you {judge['ceiling']:.0%} of your real replies and {judge['floor']:.0%} "
+                  f"of others' lines (balanced accuracy {judge['balanced_accuracy']:.2f}). "
+                  f"Report: {folder / 'report.md'}")

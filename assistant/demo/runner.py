@@ -25,6 +25,7 @@ DEMO_TIMEZONE = "America/Chicago"  # where the persona lives: the WhatsApp sampl
 DEMO_RUN = "demo-lora"
 DEMO_PROFILE = "gemma3-270m-cpu"
 DEMO_STEPS = 20  # enough for the persona's style to show in the drafts, in minutes on a laptop CPU
+DEMO_EVAL_TURNS = 12  # validation turns `demo --train` evaluates: what the LoRA changed, in a few minutes
 DEMO_CONFIG = f"""\
 # The demo's own settings: bundled sample data, kept apart from your corpus.
 [ingest]

@@ -38,7 +38,9 @@ def _decisions(chain: DraftChain, chain_id: str) -> list:
 
 def _awaiting(view: ChainView, step: int) -> None:
     assert (view.status, view.step) == ("awaiting_review", step)
-    assert 1 <= len(view.candidates) <= 2 and all(c.text.strip() for c in view.candidates)
+    sources = [c.source for c in view.candidates]
+    assert 1 <= sources.count("model") <= 2 and sources.count("past") <= 2  # the world's draft.candidates = 2
+    assert all(c.text.strip() for c in view.candidates)
     assert 0.0 < view.confidence <= 1.0
 
 
