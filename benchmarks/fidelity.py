@@ -32,8 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from statistics import fmean
@@ -49,7 +47,7 @@ from assistant.prompting import header_day
 from assistant.quality import UserProfile, check
 from assistant.retrieval.exchanges import reply_messages
 from assistant.retrieval.index import ExchangeIndex
-from benchmarks.personas import Persona, demo_persona, falstaff_persona
+from benchmarks.personas import PERSONAS, Persona, each_persona
 from graphs.predraft.context import Resources
 from graphs.predraft.replay import Replay
 from graphs.predraft.replay import replay as replay_at
@@ -58,7 +56,6 @@ from training.dataset import build_dataset
 from training.evaluate import Case, Fidelity, model_drafts, retrieval_drafts
 from training.examples import Example
 
-PERSONAS = ("demo", "falstaff")
 
 
 def prepare(settings: Settings, persona: Persona) -> None:
@@ -202,19 +199,10 @@ def main() -> None:
     parser.add_argument("--work-dir", type=Path, help="kept afterwards (default: a temporary folder, removed)")
     args = parser.parse_args()
     enforce_offline()
-    work = args.work_dir or Path(tempfile.mkdtemp(prefix="predraft-fidelity-"))
     machine = {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()}
-    out: dict[str, Any] = {"machine": machine, "max_turns": args.max_turns, "personas": {}}
-    backend = None
-    try:
-        for key in args.persona or PERSONAS:
-            persona = demo_persona() if key == "demo" else falstaff_persona(work / "exports")
-            out["personas"][key], backend = run_persona(persona, work / key, backend, args)
-    finally:
-        if backend is not None:
-            backend.close()
-        if args.work_dir is None:
-            shutil.rmtree(work, ignore_errors=True)
+    personas = each_persona(args.persona or PERSONAS, args.work_dir, "predraft-fidelity-",
+                            lambda persona, folder, backend: run_persona(persona, folder, backend, args))
+    out = {"machine": machine, "max_turns": args.max_turns, "personas": personas}
     print(json.dumps(out, indent=2, ensure_ascii=False))
 
 

@@ -17,6 +17,9 @@ import hashlib
 import json
 import random
 import re
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib.util import find_spec
@@ -24,6 +27,7 @@ from pathlib import Path
 
 from assistant.demo import DEMO_ALIASES, DEMO_EXCLUDED, DEMO_ME, SAMPLES_DIR
 from assistant.demo.runner import DEMO_TIMEZONE
+from assistant.models.base import Backend
 from assistant.quality import addressable_names
 
 
@@ -166,6 +170,28 @@ def falstaff_persona(out_dir: Path) -> Persona:
     export = write_falstaff_export(out_dir)
     return Persona(key="falstaff", exports=(export,), me=FALSTAFF, aliases=(), excluded=(),
                    names=addressable_names(FALSTAFF, FALSTAFF_NAMES), timezone="UTC")
+
+
+PERSONAS = ("demo", "falstaff")
+RunPersona = Callable[[Persona, Path, Backend | None], tuple[dict, Backend]]
+
+
+def each_persona(keys: Sequence[str], work_dir: Path | None, prefix: str, run: RunPersona) -> dict[str, dict]:
+    """`run` on each persona in its own folder under `work_dir` (default: a temporary folder, removed
+    afterwards), sharing the model it loads first; the results by persona key."""
+    work = work_dir or Path(tempfile.mkdtemp(prefix=prefix))
+    results: dict[str, dict] = {}
+    backend = None
+    try:
+        for key in keys:
+            persona = demo_persona() if key == "demo" else falstaff_persona(work / "exports")
+            results[key], backend = run(persona, work / key, backend)
+    finally:
+        if backend is not None:
+            backend.close()
+        if work_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return results
 
 
 def main() -> None:

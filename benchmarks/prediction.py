@@ -31,16 +31,14 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import shutil
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+
 from assistant.config import Settings, ensure_data_dir, load_settings
 from assistant.corpus.store import Corpus
 from assistant.models import load_backend
@@ -50,14 +48,13 @@ from assistant.privacy import PrivacyPolicy
 from assistant.privacy.policy import usable_threads
 from assistant.prompting import ME, conversations, local_date, message_turns
 from benchmarks.fidelity import prepare, spread
-from benchmarks.personas import Persona, demo_persona, falstaff_persona
+from benchmarks.personas import PERSONAS, Persona, each_persona
 from graphs.predraft.context import Resources
 from graphs.predraft.replay import replay as replay_at
 from graphs.predraft.prompts import retrieval_query
 from training.dataset import build_dataset
 from training.metrics import is_short, normalize
 
-PERSONAS = ("demo", "falstaff")
 SYSTEMS = ("frequent", "retrieval", "model", "product")
 
 
@@ -188,19 +185,9 @@ def main() -> None:
     parser.add_argument("--work-dir", type=Path, help="kept afterwards (default: a temporary folder, removed)")
     args = parser.parse_args()
     enforce_offline()
-    work = args.work_dir or Path(tempfile.mkdtemp(prefix="predraft-prediction-"))
-    out: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpu": platform.machine()},
-                           "personas": {}}
-    backend = None
-    try:
-        for key in args.persona or PERSONAS:
-            persona = demo_persona() if key == "demo" else falstaff_persona(work / "exports")
-            out["personas"][key], backend = run_persona(persona, work / key, backend, args.max_points)
-    finally:
-        if backend is not None:
-            backend.close()
-        if args.work_dir is None:
-            shutil.rmtree(work, ignore_errors=True)
+    personas = each_persona(args.persona or PERSONAS, args.work_dir, "predraft-prediction-",
+                            lambda persona, folder, backend: run_persona(persona, folder, backend, args.max_points))
+    out = {"machine": {"python": platform.python_version(), "cpu": platform.machine()}, "personas": personas}
     print(json.dumps(out, indent=2, ensure_ascii=False))
 
 
