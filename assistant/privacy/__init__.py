@@ -1,5 +1,5 @@
 """Consent exclusions and PII redaction, applied at every read that feeds training or retrieval."""
 
-from assistant.privacy.policy import PrivacyPolicy, usable_threads
+from assistant.privacy.policy import Exclusions, PrivacyPolicy, exclusions, usable_threads
 
-__all__ = ["PrivacyPolicy", "usable_threads"]
+__all__ = ["Exclusions", "PrivacyPolicy", "exclusions", "usable_threads"]

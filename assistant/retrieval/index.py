@@ -18,7 +18,7 @@ import hashlib
 import json
 import math
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -155,16 +155,20 @@ class _SearchCache:
 
 
 class _FutureOf:
-    """The current thread's exchanges at or after a time: its future, which drafting must not see."""
+    """Rows drafting must not see: the current thread's exchanges at or after a time (its future), and
+    every exchange of the hidden threads (those of contacts excluded since the index was built)."""
 
-    def __init__(self, cache: _SearchCache, exclude_thread: tuple[int, datetime] | None):
+    def __init__(self, cache: _SearchCache, exclude_thread: tuple[int, datetime] | None,
+                 hidden_threads: Collection[int] = ()):
         self.cache, self.exclude = cache, exclude_thread
+        self.hidden = np.fromiter(hidden_threads, dtype=np.int64)
 
     def of(self, rows: np.ndarray | slice) -> np.ndarray:
-        if self.exclude is None:
-            return np.zeros(len(self.cache.ids[rows]), dtype=bool)
-        thread_id, since = self.exclude
-        return (self.cache.thread_ids[rows] == thread_id) & (self.cache.ts_ms[rows] >= _ms(since))
+        found = np.isin(self.cache.thread_ids[rows], self.hidden)
+        if self.exclude is not None:
+            thread_id, since = self.exclude
+            found |= (self.cache.thread_ids[rows] == thread_id) & (self.cache.ts_ms[rows] >= _ms(since))
+        return found
 
 
 def _scan(cache: _SearchCache, q: np.ndarray, n: int, end: int, future: _FutureOf) -> tuple[np.ndarray, np.ndarray]:
@@ -315,13 +319,16 @@ class ExchangeIndex:
         k: int | None = None,
         before: datetime | None = None,
         exclude_thread: tuple[int, datetime] | None = None,
+        hidden_threads: Collection[int] = (),
     ) -> list[Evidence]:
         """The k most similar past exchanges, diverse (MMR) and without near-duplicate replies.
 
         `before`: only exchanges strictly earlier (an as-of view). `exclude_thread=(thread_id, t)`:
         leave out that thread's exchanges at or after t, the future of the conversation being drafted.
+        `hidden_threads`: leave out these threads altogether.
         """
-        return self.search_vector(self.embedder.embed([query])[0], k=k, before=before, exclude_thread=exclude_thread)
+        return self.search_vector(self.embedder.embed([query])[0], k=k, before=before, exclude_thread=exclude_thread,
+                                  hidden_threads=hidden_threads)
 
     def search_vector(
         self,
@@ -330,12 +337,13 @@ class ExchangeIndex:
         k: int | None = None,
         before: datetime | None = None,
         exclude_thread: tuple[int, datetime] | None = None,
+        hidden_threads: Collection[int] = (),
     ) -> list[Evidence]:
         """`search` for a query already embedded (the graph embeds each context once)."""
         k = k or self.config.top_k
         cache = self._loaded_cache()
         rows, sims = self._nearest_rows(cache, np.asarray(vector, dtype=np.float32), max(self.config.fetch_k, k),
-                                        before, exclude_thread)
+                                        before, _FutureOf(cache, exclude_thread, hidden_threads))
         ids = cache.ids[rows].tolist()
         if not ids:
             return []
@@ -355,18 +363,17 @@ class ExchangeIndex:
     ) -> list[tuple[str, float]]:
         """The candidates `search` diversifies: up to n (exchange id, similarity), most similar first."""
         cache = self._loaded_cache()
-        rows, sims = self._nearest_rows(cache, np.asarray(vector, dtype=np.float32), n, before, exclude_thread)
+        rows, sims = self._nearest_rows(cache, np.asarray(vector, dtype=np.float32), n, before,
+                                        _FutureOf(cache, exclude_thread))
         return list(zip(cache.ids[rows].tolist(), sims.tolist(), strict=True))
 
     def _nearest_rows(
-        self, cache: _SearchCache, q: np.ndarray, n: int, before: datetime | None,
-        exclude_thread: tuple[int, datetime] | None,
+        self, cache: _SearchCache, q: np.ndarray, n: int, before: datetime | None, future: _FutureOf
     ) -> tuple[np.ndarray, np.ndarray]:
         if len(cache.ids) == 0:
             raise EmptyIndexError(f"the index at {self._cache_dir.parent} is empty: run `predraft index`")
         # Rows are sorted by time, so the as-of cut is a prefix: rows below `end` are before it.
         end = int(np.searchsorted(cache.ts_ms, _ms(before), "left")) if before else len(cache.ids)
-        future = _FutureOf(cache, exclude_thread)
         if end > self.config.exact_search_rows:
             found = self._from_graph(cache, q, n, end, future)
             if found is not None:

@@ -18,6 +18,7 @@ from assistant.config import Settings
 from assistant.corpus.store import Corpus
 from assistant.errors import PredraftError
 from assistant.feedback.store import FeedbackStore
+from assistant.privacy import exclusions
 from assistant.retrieval.exchanges import Evidence, Exchange
 from assistant.retrieval.index import EmptyIndexError
 from graphs.predraft.context import ChainContext, Resources
@@ -71,8 +72,7 @@ class DraftChain:
     ) -> ChainView:
         """Draft replies for the thread and stop at the first review."""
         thread = self.corpus.thread(thread_ref)
-        excluded = self.corpus.excluded_ids()
-        if excluded and any(m.sender_id in excluded for m in self.corpus.messages(thread.id)):
+        if exclusions(self.corpus).involves(thread.id):
             # A draft's prompt is stored as feedback and feeds training: an excluded contact's words must not.
             raise ChainError(f"{thread.title!r} includes a contact excluded by `predraft consent`: "
                              "predraft does not draft there")

@@ -16,6 +16,7 @@ from langgraph.types import interrupt
 from rapidfuzz.distance import Levenshtein
 
 from assistant.feedback.store import Decision
+from assistant.privacy import exclusions
 from assistant.quality import is_echo
 from assistant.prompting import (
     ME,
@@ -73,10 +74,16 @@ def load_thread(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
 
 
 def retrieve(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
-    """Past exchanges like the last few messages: evidence of how the user answers such things."""
+    """Past exchanges like the last few messages: evidence of how the user answers such things.
+
+    Consent holds at once: the threads of contacts excluded since the index was built are left out
+    (consent_mode "drop-thread"), their lines withheld (otherwise), their names replaced.
+    """
     ctx = runtime.context
     retrieval = ctx.settings.retrieval
     as_of = state["as_of"]
+    excluded = exclusions(ctx.corpus)
+    drop_threads = ctx.settings.privacy.consent_mode == "drop-thread"
     # --as-of DATE includes that whole day; the thread's own exchanges from its last message on are its future.
     before = datetime.combine(date.fromisoformat(as_of) + timedelta(days=1), time(), UTC) if as_of else None
     found = ctx.resources.index.search(
@@ -84,12 +91,16 @@ def retrieve(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
         k=retrieval.top_k,
         before=before,
         exclude_thread=(state["thread_id"], datetime.fromisoformat(state["since"])),
+        hidden_threads=excluded.thread_ids if drop_threads else (),
     )
     evidence = [
         EvidenceRecord(
-            id=e.exchange.id, thread_id=e.exchange.thread_id, thread_title=e.exchange.thread_title,
-            contact=e.exchange.contact, platform=e.exchange.platform, timestamp=e.exchange.timestamp.isoformat(),
-            year=e.exchange.year, context=e.exchange.context, reply=e.exchange.reply, answer=e.exchange.answer,
+            id=e.exchange.id, thread_id=e.exchange.thread_id, thread_title=excluded.scrub(e.exchange.thread_title),
+            contact=excluded.scrub(e.exchange.contact), platform=e.exchange.platform,
+            timestamp=e.exchange.timestamp.isoformat(), year=e.exchange.year,
+            context=excluded.scrub_transcript(e.exchange.context), reply=excluded.scrub(e.exchange.reply),
+            # whose answer it was is not kept: in a thread of theirs it may be their words
+            answer="" if excluded.involves(e.exchange.thread_id) else excluded.scrub(e.exchange.answer),
             similarity=e.similarity,
         )
         for e in found

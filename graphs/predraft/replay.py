@@ -45,6 +45,9 @@ class CorpusBefore:
     def messages(self, thread_id: int, until_ms: int | None = None) -> list[Message]:
         return self._corpus.messages(thread_id, min(self._until_ms, until_ms or self._until_ms))
 
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._corpus, name)  # people, consent: as they are now
+
 
 class Replay:
     """Runs nodes on threads as they stood at given moments, sharing one model and index."""

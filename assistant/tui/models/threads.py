@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from assistant.corpus.store import Corpus
+from assistant.privacy import exclusions
 from assistant.prompting import platform_label
 
 
@@ -29,7 +30,7 @@ class ThreadItem:
 
 def load_threads(corpus: Corpus) -> list[ThreadItem]:
     """Every thread, the most recently active first."""
-    excluded = corpus.excluded_ids()
+    excluded = exclusions(corpus)  # the rule drafting and retrieval follow
     rows = corpus.db.execute(
         """SELECT t.id, count(m.id) AS n, max(m.ts) AS last_ts,
                   (SELECT coalesce(p.is_me, 0) FROM messages l LEFT JOIN people p ON p.id = l.sender_id
@@ -37,16 +38,13 @@ def load_threads(corpus: Corpus) -> list[ThreadItem]:
            FROM threads t LEFT JOIN messages m ON m.thread_id = t.id GROUP BY t.id"""
     ).fetchall()
     stats = {r["id"]: r for r in rows}
-    senders: dict[int, set[int]] = {}
-    for thread_id, sender_id in corpus.db.execute("SELECT DISTINCT thread_id, sender_id FROM messages"):
-        senders.setdefault(thread_id, set()).add(sender_id)
     items = []
     for t in corpus.threads():
         r = stats[t.id]
         items.append(ThreadItem(
             id=t.id, title=t.title, platform=t.platform, is_group=t.is_group, messages=r["n"],
             last_at=datetime.fromtimestamp(r["last_ts"] / 1000, UTC) if r["last_ts"] is not None else None,
-            last_is_me=bool(r["last_me"]), excluded=bool(senders.get(t.id, set()) & excluded),
+            last_is_me=bool(r["last_me"]), excluded=excluded.involves(t.id),
         ))
     return sorted(items, key=lambda i: i.last_at or datetime.min.replace(tzinfo=UTC), reverse=True)
 

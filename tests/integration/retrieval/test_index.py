@@ -12,6 +12,9 @@ from assistant.config import Settings
 from assistant.corpus import Corpus
 from assistant.privacy import PrivacyPolicy
 from assistant.retrieval.index import CACHE_DIR, EmptyIndexError, ExchangeIndex, IndexError_
+from graphs.predraft import nodes
+from graphs.predraft.context import Resources
+from graphs.predraft.replay import replay
 from tests.worlds.retrieval import JONAS_WORDS, USER_TURNS, fill_corpus
 
 pytestmark = pytest.mark.slow
@@ -186,3 +189,25 @@ def test_update_needs_a_corpus_and_the_users_name(data_dir, settings):
     fill_corpus(nobody.corpus_path, set_me=False)
     with Corpus(nobody.corpus_path) as corpus, pytest.raises(IndexError_, match=r"`predraft me set NAME`"):
         ExchangeIndex(nobody).update(corpus, DROP)
+
+
+@pytest.mark.parametrize("policy", [DROP, REDACT], ids=["drop-thread", "redact"])
+def test_an_exclusion_holds_for_drafting_before_any_reindex(settings, corpus, thread_ids, policy):
+    """`predraft consent exclude` and draft at once: the graph's evidence already leaves them out."""
+    settings = settings.model_copy(update={
+        "retrieval": settings.retrieval.model_copy(update={"top_k": 20}),
+        "privacy": settings.privacy.model_copy(update={"consent_mode": policy.consent_mode})})
+    index = ExchangeIndex(settings)
+    index.update(corpus, policy)
+
+    def evidence_text() -> str:
+        with replay(Resources(settings, index=index)) as at:
+            state = at.run(thread_ids["Maya"], datetime(2030, 1, 1, tzinfo=UTC), None,
+                           (nodes.load_thread, nodes.retrieve))
+        return "\n".join(" ".join(str(v) for v in e.values()) for e in state["evidence"])
+
+    assert [w for w in JONAS_WORDS if w.lower() in evidence_text().lower()]  # he is there to begin with
+    corpus.set_consent("Jonas", excluded=True)
+    after = evidence_text().lower()
+    assert not [w for w in JONAS_WORDS if w.lower() in after]
+    assert "jonas" not in after  # nor his name, in titles, contexts or answers

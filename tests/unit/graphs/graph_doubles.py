@@ -72,11 +72,12 @@ class ListIndex:
         return len(self.exchanges)
 
     def search(self, query: str, *, k: int | None = None, before: datetime | None = None,
-               exclude_thread: tuple[int, datetime] | None = None) -> list[Evidence]:
-        self.queries.append({"query": query, "before": before, "exclude_thread": exclude_thread})
+               exclude_thread: tuple[int, datetime] | None = None, hidden_threads=()) -> list[Evidence]:
+        self.queries.append({"query": query, "before": before, "exclude_thread": exclude_thread,
+                             "hidden_threads": set(hidden_threads)})
         usable = [
             e for e in self.exchanges
-            if (before is None or e.timestamp < before)
+            if (before is None or e.timestamp < before) and e.thread_id not in hidden_threads
             and not (exclude_thread and e.thread_id == exclude_thread[0] and e.timestamp >= exclude_thread[1])
         ]
         if not usable:
