@@ -129,7 +129,9 @@ def consent_exclude(name: Annotated[str, typer.Argument(help="The contact's name
     with state.corpus() as corpus:
         person = corpus.set_consent(name, excluded=True)
     mode = state.settings().privacy.consent_mode
-    console.print(f"Excluded [bold]{person.name}[/] (mode: {mode}). Rebuild datasets and the index to apply it.")
+    console.print(f"Excluded [bold]{person.name}[/] (mode: {mode}). Drafting leaves them out from now on; "
+                  "`predraft index` removes their exchanges from the index, `predraft dataset build` from "
+                  "training data.")
 
 
 @consent_app.command("include")
