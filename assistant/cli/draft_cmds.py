@@ -146,7 +146,7 @@ def _step_panel(view: ChainView, threshold: float) -> Panel:
     drafts = Table("#", "draft", "score", "log-prob/token", "from", box=None, pad_edge=False)
     for i, c in enumerate(view.candidates):
         drafts.add_row(str(i), Text(c.text, style="bold" if i == 0 and view.status != "low_confidence" else ""),
-                       f"{c.score:.2f}", f"{c.logprob:.2f}", c.origin(view.evidence))
+                       f"{c.score:.2f}", "–" if c.logprob is None else f"{c.logprob:.2f}", c.origin(view.evidence))
     parts.append(drafts)
     if view.evidence:
         evidence = Table("date", "with", "you wrote", "match", title="how you answered similar messages",

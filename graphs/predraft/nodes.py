@@ -16,6 +16,7 @@ from langgraph.types import interrupt
 from rapidfuzz.distance import Levenshtein
 
 from assistant.feedback.store import Decision
+from assistant.models.base import ScoringUnsupported
 from assistant.privacy import exclusions
 from assistant.quality import is_echo
 from assistant.prompting import (
@@ -151,7 +152,10 @@ def rank(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     ctx = runtime.context
     drafts = ranking.distinct_drafts(state["drafts"])
     backend = ctx.resources.backend
-    logprobs = [backend.score_tokens(state["prompt"], render_reply(d["messages"])) for d in drafts]
+    try:
+        logprobs = [backend.score_tokens(state["prompt"], render_reply(d["messages"])) for d in drafts]
+    except ScoringUnsupported:
+        logprobs = None  # e.g. Ollama's OpenAI API: rank by style alone rather than fail every draft
     replies = [e["reply"] for e in state["evidence"]]
     samples = [d for d in drafts if d["source"] == "model"]
     sample_style: list[float] = []

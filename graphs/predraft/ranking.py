@@ -6,7 +6,8 @@ A candidate's score mixes two signals, each in [0, 1]:
 - style: for a model sample, the highest cosine between it and what the user really wrote in
   similar past exchanges (the evidence); for one of those past replies itself, how alike its
   exchange was to this one. Negative cosines count as 0.
-The top score is the chain's confidence. Without evidence only fluency is left to go on.
+The top score is the chain's confidence. Without evidence only fluency is left to go on; from a
+model server that returns no log-probabilities (Ollama's OpenAI API), only style.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ def past_replies(
     return found
 
 
-def score(mean_logprob: float, similarity: float, similarity_weight: float, has_evidence: bool) -> float:
+def score(mean_logprob: float | None, similarity: float, similarity_weight: float, has_evidence: bool) -> float:
+    if mean_logprob is None:  # the server gives no log-probabilities: style alone, nothing without evidence
+        return max(similarity, 0.0) if has_evidence else 0.0
     fluency = math.exp(min(mean_logprob, 0.0))
     if not has_evidence:
         return fluency
@@ -76,15 +79,16 @@ def past_answer(evidence: Sequence[EvidenceRecord], sent: str, said: Sequence[st
 
 def rank(
     drafts: Sequence[Draft],
-    logprobs: Sequence[tuple[float, int]],
+    logprobs: Sequence[tuple[float, int]] | None,
     similarities: Sequence[float],
     similarity_weight: float,
     has_evidence: bool,
 ) -> list[RankedCandidate]:
-    """Candidates best first; `logprobs[i]` is draft i's (total log-prob, tokens) as the user's reply."""
+    """Candidates best first; `logprobs[i]` is draft i's (total log-prob, tokens) as the user's reply,
+    None when the model server cannot score."""
     ranked: list[RankedCandidate] = []
-    for d, (total, tokens), sim in zip(drafts, logprobs, similarities, strict=True):
-        mean = total / max(tokens, 1)
+    for i, (d, sim) in enumerate(zip(drafts, similarities, strict=True)):
+        mean = logprobs[i][0] / max(logprobs[i][1], 1) if logprobs is not None else None
         ranked.append(
             RankedCandidate(
                 text="\n".join(d["messages"]), messages=list(d["messages"]), logprob=mean, similarity=sim,

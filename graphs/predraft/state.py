@@ -28,7 +28,7 @@ class Draft(TypedDict):
 class RankedCandidate(TypedDict):
     text: str  # the messages joined by newlines
     messages: list[str]
-    logprob: float  # mean log-probability per token under the model
+    logprob: float | None  # mean log-probability per token under the model (None: the server gives none)
     similarity: float  # style: a sample's max cosine to the user's replies in the evidence; for a past
     # reply, how alike its exchange was to this one
     score: float  # in [0, 1]; the ranking key and, for the top candidate, the confidence

@@ -18,7 +18,7 @@ Status = Literal["awaiting_review", "low_confidence", "done", "stalled"]
 @dataclass
 class Candidate:
     text: str
-    logprob: float  # mean log-probability per token
+    logprob: float | None  # mean log-probability per token; None from a server that gives none
     similarity: float  # style: best cosine to the user's replies in the evidence (a past reply: its match)
     score: float  # in [0, 1]; the top one is the confidence
     source: Literal["model", "past"] = "model"  # "past": the user's own reply in a past exchange

@@ -7,6 +7,7 @@ import pytest
 from graph_doubles import ListIndex, ScriptedBackend, WordsEmbedder
 
 from assistant.corpus.store import CorpusError
+from assistant.models.base import ScoringUnsupported
 from assistant.prompting import ME, NEUTRAL_CONTACT
 from assistant.retrieval.index import EmptyIndexError
 from graphs.predraft.api import ChainError, DraftChain, prediction_stats
@@ -248,3 +249,18 @@ def test_a_prediction_that_only_ever_echoes_ends_the_chain(settings, corpus, ind
         first = chain.start("Maya")
         view = chain.resume(first.chain_id, "accept", chosen_index=1)
         assert view.predicted_incoming is None and view.status == "done"
+
+
+class UnscoredBackend(ScriptedBackend):
+    """A server that generates but returns no log-probabilities (Ollama's OpenAI API)."""
+
+    def score_tokens(self, prompt: str, continuation: str) -> tuple[float, int]:
+        raise ScoringUnsupported("no prompt log-probabilities on /v1/completions")
+
+
+def test_a_server_without_log_probabilities_still_drafts_ranked_by_style(settings, corpus, index):
+    with DraftChain(settings, backend=UnscoredBackend(), index=index) as chain:
+        view = chain.start("Maya")
+    assert view.status == "awaiting_review" and view.candidates
+    assert all(c.logprob is None for c in view.candidates)
+    assert [c.score for c in view.candidates] == sorted((c.similarity for c in view.candidates), reverse=True)

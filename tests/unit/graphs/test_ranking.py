@@ -20,6 +20,13 @@ def test_score_mixes_probability_per_token_and_style():
     assert score(-0.5, 0.8, 0.25, has_evidence=True) == pytest.approx(0.75 * math.exp(-0.5) + 0.25 * 0.8)
 
 
+def test_without_log_probabilities_style_alone_decides():
+    assert score(None, 0.7, 0.5, has_evidence=True) == pytest.approx(0.7)
+    assert score(None, 0.7, 0.5, has_evidence=False) == 0.0  # nothing to go on: below any gate
+    ranked = rank([sample("ok"), sample("on my way")], None, [0.2, 0.6], 0.5, has_evidence=True)
+    assert [(c["text"], c["logprob"]) for c in ranked] == [("on my way", None), ("ok", None)]
+
+
 def test_score_ignores_negative_cosines_and_missing_evidence():
     assert score(-1.0, -0.4, 0.5, has_evidence=True) == pytest.approx(0.5 * math.exp(-1.0))
     assert score(-1.0, 0.9, 0.5, has_evidence=False) == pytest.approx(math.exp(-1.0))
