@@ -61,13 +61,14 @@ def sft_examples(decisions: Iterable[Decision]) -> list[Example]:
 
 
 def preference_pairs(decisions: Iterable[Decision]) -> list[PreferencePair]:
-    """chosen = what the user sent, rejected = the draft they edited (or the top one they rejected)."""
+    """chosen = what the user sent, rejected = the draft they edited. A reject stores nothing the user sent,
+    so it makes no pair."""
     pairs = []
     for d in decisions:
         chosen = split_text(d.final_text or "")
-        if d.action not in ("edit", "reject") or not chosen or not d.candidates:
+        if d.action != "edit" or not chosen or not d.candidates:
             continue
-        index = d.chosen_index if d.action == "edit" and d.chosen_index is not None else 0
+        index = d.chosen_index if d.chosen_index is not None else 0
         rejected = split_text(d.candidates[index] if index < len(d.candidates) else d.candidates[0])
         if not rejected or rejected == chosen:
             continue

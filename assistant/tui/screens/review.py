@@ -362,7 +362,7 @@ class ReviewScreen(ModelScreen):
         self.start_job(ChainJob(
             "recording the rejection",
             lambda chain, on_token, cancel: chain.resume(view.chain_id, "reject", on_token=on_token, cancel=cancel),
-            done="Rejected: recorded, so the next training set learns what not to suggest.",
+            done="Rejected: recorded; `predraft feedback stats` counts it against this confidence.",
         ))
 
     def action_cycle(self) -> None:

@@ -23,11 +23,11 @@ def test_accepted_and_edited_drafts_become_examples_in_the_prompt_format():
 
 def test_preference_pairs_put_what_was_sent_over_the_draft():
     rows = [decision("edit", "perfect haha", chosen=1), decision("accept", "sounds good", chosen=0),
-            decision("reject", "no thanks"), decision("edit", "sounds good", chosen=0)]  # unchanged edit: no pair
+            decision("reject", None),  # a reject stores nothing sent: no pair
+            decision("edit", "sounds good", chosen=0)]  # unchanged edit: no pair
     pairs = preference_pairs(rows)
     assert [p.as_json() for p in pairs] == [
         {"prompt": PROMPT, "chosen": " perfect haha\n", "rejected": " can't tonight\n"},
-        {"prompt": PROMPT, "chosen": " no thanks\n", "rejected": " sounds good\n"},
     ]
 
 
