@@ -62,6 +62,8 @@ class OpenAISettings(_Section):
     model: str
     api_key: str
     timeout_s: float
+    allow_remote: bool = False  # a server off this machine gets thread text: only when the user says so
+    proxy: str = ""  # the proxy to reach it through; the environment's proxy variables are never used
 
 
 class ModelSettings(_Section):

@@ -6,7 +6,9 @@ endpoint would wrap them in the server's chat template.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -26,10 +28,16 @@ class OpenAICompatBackend(Backend):
         self.base_url = settings.base_url.rstrip("/")
         self.model_id = f"openai:{settings.model}"
         self._model = settings.model
+        if not is_loopback(self.base_url):
+            check_remote_allowed(self.base_url, settings.allow_remote)
+            print(f"predraft: thread text is sent to the model server at {self.base_url} (model.openai.allow_remote)",
+                  file=sys.stderr)
         self._client = httpx.Client(
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {settings.api_key}"},
             timeout=httpx.Timeout(settings.timeout_s, connect=5.0),
+            trust_env=False,  # no proxy, certificate or netrc settings from the environment
+            proxy=settings.proxy or None,
         )
         self._request("GET", "/models")  # fail at load time, not at the first draft
 
@@ -124,6 +132,27 @@ def _sse_data(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
         if payload == "[DONE]":
             return
         yield json.loads(payload)
+
+
+def is_loopback(url: str) -> bool:
+    """The server runs on this machine: localhost or a loopback address."""
+    host = (httpx.URL(url).host or "").strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_remote_allowed(url: str, allowed: bool) -> None:
+    """A server off this machine gets the user's threads: only with consent, and only encrypted."""
+    host = httpx.URL(url).host
+    if not allowed:
+        raise ModelError(f"model.openai.base_url points at {host}, off this machine: drafting would send your threads "
+                         "there. Set allow_remote = true under [model.openai] to allow it, or run the server locally")
+    if httpx.URL(url).scheme != "https":
+        raise ModelError(f"model.openai.base_url must use https to reach {host} off this machine: {url}")
 
 
 def continuation_logprob(

@@ -98,3 +98,15 @@ def test_a_wrong_path_on_the_server_is_a_model_error(server_url: str):
     settings = OpenAISettings(base_url=server_url.replace("/v1", "/v2"), model="local", api_key="x", timeout_s=10)
     with pytest.raises(ModelError, match=r"answered GET /v2/models with HTTP 404"):
         OpenAICompatBackend(settings)
+
+
+def test_proxy_variables_of_the_environment_are_ignored(server_url: str, monkeypatch: pytest.MonkeyPatch):
+    dead = f"http://127.0.0.1:{free_port()}"  # a proxy nobody runs: used, it would fail every request
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.setenv(name, dead)
+    monkeypatch.setenv("NO_PROXY", "")
+    settings = OpenAISettings(base_url=server_url, model="local", api_key="not-needed", timeout_s=120)
+    with OpenAICompatBackend(settings) as backend:
+        assert backend.complete(PROMPT, ONE_LINE).strip()
+    with pytest.raises(ModelError, match="cannot reach"):  # a proxy named in the settings is used
+        OpenAICompatBackend(settings.model_copy(update={"proxy": dead}))

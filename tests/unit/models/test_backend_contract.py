@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import load_settings
+from assistant.config import OpenAISettings, load_settings
 from assistant.models import GenerationOptions, ModelError, load_backend
-from assistant.models.openai_compat import _sse_data, continuation_logprob
+from assistant.models.openai_compat import OpenAICompatBackend, _sse_data, continuation_logprob, is_loopback
 
 
 def test_options_come_from_the_model_section(data_dir: Path):
@@ -69,3 +69,18 @@ def test_echoed_logprobs_count_from_the_token_that_reaches_the_continuation():
     assert continuation_logprob(offsets, logprobs, prompt_chars=3, total_chars=8) == (-2.5, 2)
     # a token straddling the boundary (":" + " su" merged) belongs to the continuation
     assert continuation_logprob([0, 2, 6, 8], [None, -3.0, -0.5, -9.0], prompt_chars=3, total_chars=8) == (-3.5, 2)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/v1", "http://localhost:11434/v1", "http://[::1]:8080/v1",
+                                 "http://127.5.0.1/v1"])
+def test_servers_on_this_machine_need_no_consent(url):
+    assert is_loopback(url)
+
+
+def test_a_server_off_this_machine_needs_consent_and_https():
+    far = OpenAISettings(base_url="http://10.0.0.5:8080/v1", model="m", api_key="k", timeout_s=1)
+    with pytest.raises(ModelError, match="off this machine.*allow_remote = true"):
+        OpenAICompatBackend(far)  # refused before any connection is tried
+    with pytest.raises(ModelError, match="must use https"):
+        OpenAICompatBackend(far.model_copy(update={"allow_remote": True}))
+    assert not is_loopback("https://models.example.com/v1")
