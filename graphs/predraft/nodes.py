@@ -240,7 +240,7 @@ def record(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
 
 
 def predict(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
-    """The other side's likeliest next message: what they answered when you last sent these words in an
+    """The other side's likeliest next message: what they answered when you sent words like these in an
     alike exchange (`draft.past_answers`), else written by the model as "Name:"."""
     ctx = runtime.context
     other = state["other"]

@@ -17,10 +17,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.quality import is_echo
+from assistant.quality import is_echo, similarity
 from assistant.retrieval.exchanges import reply_messages
 from assistant.retrieval.search import is_near_duplicate
 from graphs.predraft.state import Draft, EvidenceRecord, RankedCandidate
+
+# rapidfuzz ratio (0-100) between what you sent and a past reply above which their answer then predicts
+# theirs now: on the bundled persona's held-out points 50 hits as often as any lower bar (12 of 31),
+# near-copies only (90) 7 (docs/fidelity.md).
+PAST_ANSWER_SIMILARITY = 50
 
 
 def distinct_drafts(drafts: Sequence[Draft]) -> list[Draft]:
@@ -67,12 +72,14 @@ def score(mean_logprob: float | None, similarity: float, similarity_weight: floa
 
 
 def past_answer(evidence: Sequence[EvidenceRecord], sent: str, said: Sequence[str], chain: Sequence[str]) -> str | None:
-    """What the other side answered when you sent (nearly) this reply in one of the alike past exchanges,
-    the best-matching first: people answer the same words the same way ("thanks!" -> "anytime").
-    An answer that would echo the conversation is no prediction."""
-    for e in evidence:
-        if e["answer"] and is_near_duplicate(sent, ["\n".join(reply_messages(e["reply"]))]) \
-                and not is_echo(e["answer"], said, chain):
+    """What the other side answered in the alike past exchange where your reply was most like the one you
+    just sent (at least PAST_ANSWER_SIMILARITY; a tie goes to the closer exchange): people answer the
+    same words the same way ("thanks!" -> "anytime"). An answer that would echo the conversation is no
+    prediction."""
+    alike = [(similarity(sent, "\n".join(reply_messages(e["reply"]))), -rank, e)
+             for rank, e in enumerate(evidence) if e["answer"]]
+    for closeness, _, e in sorted(alike, key=lambda found: found[:2], reverse=True):
+        if closeness >= PAST_ANSWER_SIMILARITY and not is_echo(e["answer"], said, chain):
             return e["answer"]
     return None
 

@@ -95,6 +95,7 @@ def test_past_answer_is_what_they_said_when_you_sent_the_same_words():
              evidence("1:3", "thanks so much!", 0.7, answer="")]
     assert past_answer(found, "Thanks so much\nfor everything", [], []) == "anytime, it was lovely to have you"
     assert past_answer(found, "see you at 9!", [], []) == "perfect"
+    assert past_answer(found, "thanks a lot for everything", [], []) == "anytime, it was lovely to have you"
     assert past_answer(found, "can't tonight", [], []) is None  # not something you said before
     # an answer that repeats the conversation predicts nothing new
     assert past_answer(found, "thanks so much! for everything", ["Anytime, it was lovely to have you!"], []) is None
