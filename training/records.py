@@ -12,6 +12,7 @@ Prompt and target come with any control token a message spelled out already brok
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,9 +60,13 @@ def example_row(e: Example) -> dict:
 
 
 def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
-    """One JSON object per line, UTF-8. orjson: json.dumps was a fifth of a 1M-message build."""
+    """One JSON object per line, UTF-8, readable by the user alone: the rows are their private messages,
+    and `feedback export --out` may write them outside the data dir. orjson: json.dumps was a fifth
+    of a 1M-message build."""
     n = 0
-    with path.open("wb") as fh:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file that was there keeps its mode otherwise
+    with os.fdopen(fd, "wb") as fh:
         for row in rows:
             fh.write(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE))
             n += 1
