@@ -154,7 +154,7 @@ class _SearchCache:
             return None
 
 
-class _FutureOf:
+class _Unseen:
     """Rows drafting must not see: the current thread's exchanges at or after a time (its future), and
     every exchange of the hidden threads (those of contacts excluded since the index was built)."""
 
@@ -171,10 +171,10 @@ class _FutureOf:
         return found
 
 
-def _scan(cache: _SearchCache, q: np.ndarray, n: int, end: int, future: _FutureOf) -> tuple[np.ndarray, np.ndarray]:
+def _scan(cache: _SearchCache, q: np.ndarray, n: int, end: int, unseen: _Unseen) -> tuple[np.ndarray, np.ndarray]:
     """Exact: every row before the cut against the query, one matrix-vector product over a view."""
     sims = cache.vectors[:end] @ q
-    sims[future.of(slice(0, end))] = -np.inf
+    sims[unseen.of(slice(0, end))] = -np.inf
     n = min(n, end)
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
@@ -343,7 +343,7 @@ class ExchangeIndex:
         k = k or self.config.top_k
         cache = self._loaded_cache()
         rows, sims = self._nearest_rows(cache, np.asarray(vector, dtype=np.float32), max(self.config.fetch_k, k),
-                                        before, _FutureOf(cache, exclude_thread, hidden_threads))
+                                        before, _Unseen(cache, exclude_thread, hidden_threads))
         ids = cache.ids[rows].tolist()
         if not ids:
             return []
@@ -364,24 +364,24 @@ class ExchangeIndex:
         """The candidates `search` diversifies: up to n (exchange id, similarity), most similar first."""
         cache = self._loaded_cache()
         rows, sims = self._nearest_rows(cache, np.asarray(vector, dtype=np.float32), n, before,
-                                        _FutureOf(cache, exclude_thread))
+                                        _Unseen(cache, exclude_thread))
         return list(zip(cache.ids[rows].tolist(), sims.tolist(), strict=True))
 
     def _nearest_rows(
-        self, cache: _SearchCache, q: np.ndarray, n: int, before: datetime | None, future: _FutureOf
+        self, cache: _SearchCache, q: np.ndarray, n: int, before: datetime | None, unseen: _Unseen
     ) -> tuple[np.ndarray, np.ndarray]:
         if len(cache.ids) == 0:
             raise EmptyIndexError(f"the index at {self._cache_dir.parent} is empty: run `predraft index`")
         # Rows are sorted by time, so the as-of cut is a prefix: rows below `end` are before it.
         end = int(np.searchsorted(cache.ts_ms, _ms(before), "left")) if before else len(cache.ids)
         if end > self.config.exact_search_rows:
-            found = self._from_graph(cache, q, n, end, future)
+            found = self._from_graph(cache, q, n, end, unseen)
             if found is not None:
                 return found
-        return _scan(cache, q, n, end, future)
+        return _scan(cache, q, n, end, unseen)
 
     def _from_graph(
-        self, cache: _SearchCache, q: np.ndarray, n: int, end: int, future: _FutureOf
+        self, cache: _SearchCache, q: np.ndarray, n: int, end: int, unseen: _Unseen
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Candidates from Chroma's HNSW graph, over-fetched in proportion to what the as-of cut hides.
 
@@ -391,7 +391,7 @@ class ExchangeIndex:
         wanted = min(total, math.ceil(n * total / end * GRAPH_OVERFETCH))
         ids = self._collection.query(query_embeddings=[q], n_results=wanted, include=[])["ids"][0]
         rows = cache.rows_of(ids)
-        rows = rows[(rows < end) & ~future.of(rows)]
+        rows = rows[(rows < end) & ~unseen.of(rows)]
         if len(rows) < min(n, end) and len(ids) < total:
             return None
         return _best_first(cache, rows, np.asarray(cache.vectors[rows]) @ q, n)
