@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,13 @@ from typing import ClassVar
 
 from assistant.corpus.models import Event
 from assistant.errors import PredraftError
+
+
+# Invisible direction marks and embeddings apps wrap around dates, placeholders, names and phone numbers.
+MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+# A line that starts with a date and, soon after, a time, in any script's digits: how chat logs start a
+# message (WhatsApp, Signal...), whatever their layout.
+DATED_LINE = re.compile(rf"[{MARKS}]*\[?[{MARKS}]*\d{{1,4}}[{MARKS}]*[./-][^\n]{{1,30}}?\d{{1,2}}[:.]\d{{2}}")
 
 
 class ParseError(PredraftError):

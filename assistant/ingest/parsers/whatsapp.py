@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal, TextIO
 
 from assistant.corpus.models import Event, ParsedMessage, ParsedThread, ParseWarning
-from assistant.ingest.base import ParseError, Parser, read_head
+from assistant.ingest.base import DATED_LINE, ParseError, Parser, read_head
 from assistant.ingest.parsers.whatsapp_layout import (
     EXPECTED_LINE,
     DateOrder,
@@ -40,6 +40,7 @@ from assistant.ingest.parsers.whatsapp_layout import (
 )
 from assistant.ingest.parsers.whatsapp_phrases import (
     GROUP_EVENT,
+    LOOKS_LIKE_PLACEHOLDER,
     MARKS,
     PLACEHOLDERS,
     SYSTEM,
@@ -63,6 +64,7 @@ _CHAT_NAME = re.compile(
     re.IGNORECASE,
 )
 _CHAT_FILE = "_chat.txt"  # the name iOS gives the chat inside its zip
+REPLACEMENT = "\ufffd"  # what a byte that is not UTF-8 becomes
 
 
 def chat_name(stem: str) -> str | None:
@@ -154,6 +156,11 @@ class _Reader:
         self.system_senders: set[str] = set()  # iOS writes a group's system lines "from" the group
         self.group_event = False
         self.skipped_lines = 0  # text before the first header
+        self.messages = 0
+        self.misread: list[tuple[int, str]] = []  # (line number, line) of dated lines this layout did not read
+        self.misread_count = 0
+        self.placeholders: dict[str, int] = {}  # texts shaped like a placeholder whose wording is unknown
+        self.replaced = 0  # characters that were not UTF-8
         self.lines_read = 0  # lines before the current block, to say where an error is
         # Dates and times already read, keyed as `str.partition` cuts them from a header.
         self.days: dict[str, datetime] = {}
@@ -179,8 +186,9 @@ class _Reader:
         A message is complete when the next header comes. A known sender's one-line plain text (nearly
         every message) or placeholder is built right here, everything else in `_message`.
         """
-        senders, key, message, special, placeholders, read_header = (
-            self.senders, self.key, self._message, line_needs_classifying, PLACEHOLDERS, self._read_header)
+        senders, key, message, special, placeholders, read_header, looks_dated = (
+            self.senders, self.key, self._message, line_needs_classifying, PLACEHOLDERS, self._read_header,
+            DATED_LINE.match)  # a header in some layout, if not this file's
         firsts, seconds = (self.days, self.clocks) if self.shape.date_first else (self.clocks, self.days)
         closer, separator = self.shape.closer, self.shape.separator
         last_stamp: str | None = None  # the stamp text of the last header whose parts were both cached
@@ -205,6 +213,8 @@ class _Reader:
                             self.skipped_lines += bool(line.strip())
                             continue
                         else:
+                            if looks_dated(line):
+                                self._misread(line, lines)
                             more.append(line)
                             continue
                     if more:
@@ -232,10 +242,16 @@ class _Reader:
         if held is not None:
             yield [message(held, held_stamp, more)]
 
+    def _misread(self, line: str, lines: list[str]) -> None:
+        self.misread_count += 1
+        if len(self.misread) < 3:
+            self.misread.append((self.lines_read + lines.index(line) + 1, line))
+
     def _lines(self, blocks: Iterable[str]) -> Iterator[list[str]]:
         """The text's lines, a block's worth at a time; a block's last line may go on in the next one."""
         carry = ""
         for block in blocks:
+            self.replaced += block.count(REPLACEMENT)
             lines = block.split("\n")
             lines[0] = carry + lines[0]
             carry = lines.pop()
@@ -300,6 +316,8 @@ class _Reader:
             text, kind, media, edited, unsent = f"{name}: {text}" if name else text, SYSTEM, None, False, False
         elif needs_classifying(text):
             text, kind, media, edited, unsent = classify(text)
+            if kind is TEXT and LOOKS_LIKE_PLACEHOLDER.fullmatch(text):
+                self.placeholders[text] = self.placeholders.get(text, 0) + 1
         else:
             kind, media, edited, unsent = TEXT, None, False, False
         if kind is SYSTEM:
@@ -311,6 +329,29 @@ class _Reader:
         if sender is None:
             sender = self.senders[name] = name.strip(MARKS + " ")
         return ParsedMessage(self.key, sender, stamp, text, kind, media, None, None, edited, unsent)
+
+
+def _warnings(reader: _Reader, chat: ChatFile) -> Iterator[ParseWarning]:
+    """What the user should hear about a file that parsed: or a ParseError when most of it did not."""
+    if reader.misread_count:
+        number, line = reader.misread[0]
+        first_lines = ", ".join(str(n) for n, _ in reader.misread)
+        if reader.misread_count >= reader.messages:  # most dated lines were not read as messages
+            raise ParseError(
+                chat.origin, f"lines in the layout of the first message; {reader.misread_count} dated lines are in "
+                f"another (lines {first_lines}...), so nothing was stored", location=f"line {number}", found=line)
+        yield ParseWarning(f"line {number}", f"{reader.misread_count} line(s) that start with a date do not match "
+                           f"this file's layout (lines {first_lines}...); each was kept in the message before it")
+    if reader.skipped_lines:
+        yield ParseWarning("line 1", f"{reader.skipped_lines} line(s) before the first message were skipped")
+    if reader.placeholders:
+        common = max(reader.placeholders, key=reader.placeholders.__getitem__)
+        count = sum(reader.placeholders.values())
+        yield ParseWarning("file", f"{count} message(s) look like a WhatsApp placeholder in a wording predraft does "
+                           f"not know (most often {common!r}); they were kept as text")
+    if reader.replaced:
+        yield ParseWarning("file", f"{reader.replaced} character(s) were not UTF-8 and were replaced with "
+                           f"{REPLACEMENT!r}; re-export the chat if text looks wrong")
 
 
 @register
@@ -355,11 +396,10 @@ class WhatsAppParser(Parser):
         except _READ_ERRORS as exc:
             raise _unreadable(path, exc) from exc
         yield (ParsedThread(reader.key, self.platform, title),)
-        yield from reader.message_batches(chat.blocks())
-        closing: list[Event] = []
-        if reader.skipped_lines:
-            skipped = f"{reader.skipped_lines} line(s) before the first message were skipped"
-            closing.append(ParseWarning("line 1", skipped))
+        for batch in reader.message_batches(chat.blocks()):
+            reader.messages += len(batch)
+            yield batch
+        closing: list[Event] = [*_warnings(reader, chat)]
         closing.append(ParsedThread(reader.key, self.platform, title, reader.participants(), reader.is_group(title)))
         yield closing
 
@@ -379,7 +419,8 @@ class WhatsAppParser(Parser):
         if year_first(first_header) or self.date_order == "ymd":
             order: DateOrder = "ymd"
         else:
-            order = infer_date_order(chat.blocks(), layout, "dmy" if self.date_order == "auto" else self.date_order)
+            order = infer_date_order(chat.blocks(), layout, "dmy" if self.date_order == "auto" else self.date_order,
+                                     first_header)
         title = key = chat.name()
         if title is None:  # a renamed file: name the thread after who writes in it (costs one extra pass)
             probe = _Reader(chat, "", shape, order)

@@ -24,24 +24,36 @@ from assistant.ingest.parsers.whatsapp_phrases import MARKS
 DateOrder = Literal["dmy", "mdy", "ymd"]
 
 _MARK = f"[{MARKS}]*"
-_DATE_FIELDS = (r"\d{1,4}", r"\d{1,2}", r"\d{1,4}")
-_AMPM = r"(?:[AaPp]\.?\s?[Mm]\.?|vorm\.|nachm\.)"
-_TIME = r"\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s?" + _AMPM + ")?"
+_DATE_FIELDS = (r"\d{1,4}", r"\d{1,2}", r"\d{1,4}")  # \d: any script's digits (Arabic-Indic, Persian...)
+# 12-hour markers, after the time ("3:34 PM", "3:34 p. m.", "٣:٣٤ م", "3:34 CH") or before it ("오후 3:34", "午後3:34").
+_SUFFIXES = r"[AaPp]\.?\s?[Mm]\.?|vorm\.|nachm\.|[صم]|ق\.ظ|ب\.ظ|π\.μ\.|μ\.μ\.|SA|CH|de\.|du\."
+_PREFIXES = r"午前|午後|上午|下午|오전|오후|de\.|du\."
+_TIME = (rf"(?:(?:{_PREFIXES})\s?)?\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?"
+         rf"(?:\s?{_MARK}(?:{_SUFFIXES}))?")
+_AFTERNOON = {"pm", "p", "nachm", "م", "بظ", "μμ", "ch", "午後", "下午", "오후", "du"}
+_MORNING = {"am", "a", "vorm", "ص", "قظ", "πμ", "sa", "午前", "上午", "오전", "de"}
 _DAY_ABOVE_12 = r"(?:1[3-9]|2\d|3[01])"
+_NO_MARKS = str.maketrans("", "", MARKS)
+# The digits of the scripts WhatsApp writes dates in, as ASCII: only the day/month proof needs them so.
+_ZEROS = (0x660, 0x6F0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xE50, 0x1040, 0x17E0)
+_ASCII_DIGITS = {zero + i: ord("0") + i for zero in _ZEROS for i in range(10)}
+
 
 
 def _date(fields: tuple[str, ...]) -> str:
-    return rf"{fields[0]}[./-] ?{fields[1]}[./-] ?{fields[2]}\.?"
+    """A date's three fields; marks may sit around each ("١٤‏/١٠‏/٢٠٢١" in Arabic), Korean puts spaces after the dots."""
+    between = f"{_MARK}[./-]{_MARK} ?{_MARK}"
+    return rf"{fields[0]}{between}{fields[1]}{between}{fields[2]}\.?"
 
 
 @dataclass(frozen=True)
 class Layout:
     name: str
     example: str
-    template: str  # a regex with DATE and TIME slots
+    template: str  # a regex with DATE and TIME slots; ~ where direction marks may stand
 
     def _pattern(self, date: str, time: str) -> str:
-        return self.template.replace("DATE", date).replace("TIME", time)
+        return self.template.replace("~", _MARK).replace("DATE", date).replace("TIME", time)
 
     def header(self) -> re.Pattern[str]:
         """Matches a header line; groups `date`, `time` and `rest` (the `Name: text` or system text)."""
@@ -59,15 +71,15 @@ class Layout:
 
 
 LAYOUTS = (
-    Layout("android", "8/21/21, 11:06 PM - Name: text", r"DATE(?:,\s?|\s(?:à\s)?)TIME\s[-–]\s"),
-    Layout("ios", "[14/10/2021, 3:34:09 PM] Name: text", r"\[DATE(?:,\s?|\s)TIME\]\s"),
-    Layout("android-time-first", "21:41, 14/10/2021 - Name: text", r"TIME,?\sDATE\s[-–]\s"),
-    Layout("ios-time-first", "[21:41, 14/10/2021] Name: text", r"\[TIME,?\sDATE\]\s"),
+    Layout("android", "8/21/21, 11:06 PM - Name: text", r"DATE~(?:[,،]~\s?|\s(?:à\s)?)~TIME~\s[-–]\s"),
+    Layout("ios", "[14/10/2021, 3:34:09 PM] Name: text", r"\[~DATE~(?:[,،]~\s?|\s)~TIME~\]\s"),
+    Layout("android-time-first", "21:41, 14/10/2021 - Name: text", r"TIME~[,،]?\s~DATE~\s[-–]\s"),
+    Layout("ios-time-first", "[21:41, 14/10/2021] Name: text", r"\[~TIME~[,،]?\s~DATE~\]\s"),
 )
 EXPECTED_LINE = " or ".join(f"'{layout.example}'" for layout in LAYOUTS[:2])
 _HEADERS = {layout.name: layout.header() for layout in LAYOUTS}
 _DATE_PARTS = re.compile(r"(\d{1,4})[./-] ?(\d{1,2})[./-] ?(\d{1,4})")
-_TIME_PARTS = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*(.*)")
+_TIME_PARTS = re.compile(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?")
 
 
 def sniff(lines: Iterable[str]) -> tuple[Layout, re.Match[str]] | None:
@@ -117,17 +129,22 @@ class Shape:
 
 
 def year_first(first_header: re.Match[str]) -> bool:
-    parts = _DATE_PARTS.match(first_header.group("date"))
+    parts = _DATE_PARTS.match(first_header.group("date").translate(_NO_MARKS))
     return parts is not None and len(parts.group(1)) == 4
 
 
-def infer_date_order(blocks: Iterable[str], layout: Layout, fallback: DateOrder) -> DateOrder:
-    """Day or month first, from every header of the file (read as large blocks, not line by line)."""
+def infer_date_order(blocks: Iterable[str], layout: Layout, fallback: DateOrder, first_header: re.Match[str]) -> DateOrder:
+    """Day or month first, from every header of the file (read as large blocks, not line by line).
+
+    The proofs match ASCII digits; a file whose first date is written in other digits (Arabic-Indic,
+    Persian...) is translated block by block (slow, so only then).
+    """
+    other_digits = not first_header.group("date").translate(_NO_MARKS).isascii()
     day_first, month_first = layout.proof(0), layout.proof(1)
     seen_month_first = False
     carry = "\n"  # each block is searched with the partial line before it; proofs start at a newline
     for block in blocks:
-        text = carry + block
+        text = carry + (block.translate(_ASCII_DIGITS) if other_digits else block)
         cut = text.rfind("\n")
         if day_first.search(text, 0, cut):
             return "dmy"
@@ -142,26 +159,31 @@ def infer_date_order(blocks: Iterable[str], layout: Layout, fallback: DateOrder)
 
 
 def parse_date(text: str, order: DateOrder) -> datetime:
-    """Midnight of a header's date; ValueError if it is not a calendar date in that order."""
-    parts = _DATE_PARTS.match(text)
+    """Midnight of a header's date; ValueError if it is not a calendar date in that order.
+
+    Thai phones count years in the Buddhist era (2564 is 2021).
+    """
+    parts = _DATE_PARTS.match(text.translate(_NO_MARKS))
     if parts is None:
         raise ValueError(text)
     a, b, c = (int(p) for p in parts.groups())
     year, month, day = (a, b, c) if order == "ymd" else (c, b, a) if order == "dmy" else (c, a, b)
-    return datetime(year + 2000 if year < 100 else year, month, day)
+    year = year + 2000 if year < 100 else year - 543 if year > 2400 else year
+    return datetime(year, month, day)
 
 
 def parse_time(text: str) -> timedelta:
-    """Time of day as an offset from midnight; `PM`, `p. m.` and `nachm.` mean the afternoon."""
-    parts = _TIME_PARTS.match(text)
+    """Time of day as an offset from midnight, read through any 12-hour marker before or after it."""
+    text = text.translate(_NO_MARKS)
+    parts = _TIME_PARTS.search(text)
     if parts is None:
         raise ValueError(text)
     hour, minute, second = int(parts.group(1)), int(parts.group(2)), int(parts.group(3) or 0)
-    suffix = parts.group(4).lower()
-    if suffix:
-        if not 1 <= hour <= 12:
+    marker = "".join((text[: parts.start()] + text[parts.end() :]).split()).replace(".", "").casefold()
+    if marker:
+        if marker not in _AFTERNOON and marker not in _MORNING or hour > 12:
             raise ValueError(text)
-        hour = hour % 12 + (12 if suffix[0] in "pn" else 0)
+        hour = hour % 12 + (12 if marker in _AFTERNOON else 0)  # "00:15 a. m." is a quarter past midnight
     if hour > 23 or minute > 59 or second > 59:
         raise ValueError(text)
     return timedelta(hours=hour, minutes=minute, seconds=second)

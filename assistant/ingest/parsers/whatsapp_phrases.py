@@ -1,60 +1,55 @@
 """What WhatsApp writes instead of a message: media placeholders, deletions, edits, polls, system lines.
 
-Each table lists the wording of the English, Spanish, German, Portuguese and French apps (Android and
-iOS spell several of them differently). Adding a language means adding its phrases here, nothing else.
-`classify` turns a message's full text into its kind; it is only called for texts that `needs_classifying`
-flags, so ordinary messages never pay for these lookups.
+The line's structure decides first, the wording second. iOS marks every placeholder, attachment and event
+with U+200E; Android writes `<...>` placeholders and `NAME.ext (file attached)`; system lines have no
+`Name:`. An attachment's file name (`<attached: 00000012-PHOTO-....jpg>`) or a map link names its kind in
+any language. The wording names the rest, from whatsapp_strings.toml: WhatsApp's own strings in every
+language its apps ship. `classify` turns a message's full text into its kind; it is only called for texts
+that `needs_classifying` flags, so ordinary messages never pay for these lookups.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 
 from assistant.corpus.models import Kind
+from assistant.ingest.base import MARKS
 
-# Invisible direction marks and embeddings WhatsApp wraps around placeholders, names and phone numbers.
-MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+STRINGS = tomllib.loads(Path(__file__).with_name("whatsapp_strings.toml").read_text("utf-8"))
+LANGUAGES: dict[str, str] = STRINGS["languages"]
+_VARIANTS = STRINGS["variants"]
+# The kind of media each iOS placeholder stands for, as the corpus names it.
+IOS_MEDIA = {"image": "image", "video": "video", "audio": "audio", "sticker": "sticker", "gif": "gif",
+             "contact": "contact", "document": "file"}
 
-# Exact texts (after trimming marks) that stand for a media item the export left out.
-_OMITTED: dict[str, tuple[str, ...]] = {
-    "media": ("<Media omitted>", "<Multimedia omitido>", "<Medien ausgelassen>", "<Medien weggelassen>",
-              "<Mídia oculta>", "<Arquivo de mídia oculto>", "<Médias omis>"),
-    "image": ("image omitted", "imagen omitida", "Bild weggelassen", "imagem ocultada", "image absente"),
-    "video": ("video omitted", "video omitido", "Video weggelassen", "vídeo omitido", "vidéo absente"),
-    "audio": ("audio omitted", "audio omitido", "Audio weggelassen", "áudio ocultado", "audio omis"),
-    "sticker": ("sticker omitted", "sticker omitido", "Sticker weggelassen", "figurinha omitida", "sticker omis"),
-    "gif": ("GIF omitted", "GIF omitido", "GIF weggelassen", "GIF retiré"),
-    "file": ("document omitted", "documento omitido", "Dokument weggelassen", "document omis"),
-    "contact": ("Contact card omitted", "tarjeta de contacto omitida", "Kontaktkarte ausgelassen",
-                "cartão de contato omitido", "fiche contact omise"),
-    "location": ("live location shared", "Ubicación en tiempo real compartida", "Live-Standort geteilt",
-                 "Localização em tempo real compartilhada", "Position en direct partagée"),
-}
 
-_DELETED = (
-    "This message was deleted", "You deleted this message",
-    "Se eliminó este mensaje", "Eliminaste este mensaje",
-    "Diese Nachricht wurde gelöscht", "Du hast diese Nachricht gelöscht",
-    "Mensagem apagada", "Esta mensagem foi apagada", "Você apagou esta mensagem",
-    "Ce message a été supprimé", "Vous avez supprimé ce message",
-)
+def _phrases(table: dict[str, str], *variants: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*table.values(), *variants]))
 
-_EDITED = (
-    "<This message was edited>", "<Se editó este mensaje.>", "<Diese Nachricht wurde bearbeitet.>",
-    "<Diese Nachricht wurde bearbeitet>", "<Mensagem editada>", "<Ce message a été modifié>",
-)
+
+_ANDROID_OMITTED = tuple(f"<{p}>" for p in _phrases(STRINGS["android_media_omitted"], *_VARIANTS["media_omitted"]))
+_DELETED = _phrases(STRINGS["deleted"], *STRINGS["you_deleted"].values(), *_VARIANTS["deleted"])
+_EDITED = _phrases(STRINGS["edited"], *_VARIANTS["edited"])
+_CALLS = _phrases(STRINGS["missed_calls"]["voice"], *STRINGS["missed_calls"]["video"].values())
+_DOCUMENT_OMITTED = tuple(STRINGS["ios_omitted"]["document"].values())
 
 _SPACE_AND_MARKS = " " + MARKS  # what separates an edited text from its `_EDITED` suffix
 
-# "<attached: 00000012-PHOTO-2021-10-14-15-34-09.jpg>" (iOS) and "IMG-20211014-WA0003.jpg (file attached)" (Android).
-_ATTACHED_IOS = re.compile(r"<(?:attached|adjunto|Anhang|anexado|pièce jointe)\s?: ([^>]+)>")
-_ATTACHED_ANDROID = re.compile(
-    r"(\S.*?) \((?:file attached|archivo adjunto|Datei angehängt|arquivo anexado|fichier joint)\)"
-)
-_LOCATION = re.compile(r"(?:[Ll]ocation|[Uu]bicación|Standort|[Ll]ocalização|[Pp]osition)\s?: (\S+)")
+# "<attached: 00000012-PHOTO-2021-10-14-15-34-09.jpg>" (iOS, the word in any language) and
+# "IMG-20211014-WA0003.jpg (file attached)" (Android, the words from the table).
+_ATTACHED_IOS = re.compile(r"<[^<>:\n]{2,40}\s?: ([^<>\n]+\.\w{2,5})>")
+_ATTACHED_WORDS = _phrases(STRINGS["android_attached"])
+_ATTACHED_ANDROID = re.compile(r"(\S.*?) \((?:" + "|".join(map(re.escape, _ATTACHED_WORDS)) + r")\)")
+# Android's "location: https://maps.google.com/?q=..." (the word in any language) and older iOS ones.
+_LOCATION = re.compile(r"\S[^:\n]{0,30}: (https://maps\.google\.com/\?q=\S+)"
+                       r"|(?:[Ll]ocation|[Uu]bicación|Standort|[Ll]ocalização|[Pp]osition)\s?: (\S+)")
 _POLL = re.compile(r"(?:POLL|ENCUESTA|UMFRAGE|ENQUETE|SONDAGE)\s?:")
 # Vote counts are left out of the stored text: they change between two exports of the same poll.
 _POLL_OPTION = re.compile(r"(?:OPTION|OPCIÓN|OPÇÃO)\s?: (.*?)(?: \(\d+ [^)]*\))?")
+# An Android text that is all one `<...>`: a placeholder in a wording the table lacks, or a user's `<sigh>`.
+LOOKS_LIKE_PLACEHOLDER = re.compile(r"<[^<>\n]{2,60}>")
 
 # Media type from the file name WhatsApp gave the attachment: a tag in the name, else the extension.
 _NAME_TAGS = (("PHOTO", "image"), ("IMG", "image"), ("VIDEO", "video"), ("VID", "video"), ("PTT", "audio"),
@@ -100,20 +95,30 @@ Classified = tuple[str, Kind, str | None, bool, bool]  # text, kind, media, edit
 def _table() -> dict[str, tuple[Kind, str | None, bool]]:
     """Exact placeholder text -> (kind, media, unsent), with and without a final full stop."""
     table: dict[str, tuple[Kind, str | None, bool]] = {}
-    for media, phrases in _OMITTED.items():
-        for phrase in phrases:
-            table[phrase] = (MEDIA, media, False)
+    for name, phrases in STRINGS["ios_omitted"].items():
+        for phrase in (*phrases.values(), *_VARIANTS["ios_omitted"].get(name, ())):
+            table[phrase] = (MEDIA, IOS_MEDIA[name], False)
+    for phrase in _ANDROID_OMITTED:
+        table[phrase] = (MEDIA, "media", False)
+    for phrase in _VARIANTS["live_location"]:
+        table[phrase] = (MEDIA, "location", False)
     for phrase in _DELETED:
         table[phrase] = (TEXT, None, True)
-    return table | {f"{text}.": value for text, value in table.items() if not text.endswith((".", ">"))}
+    return table | {f"{text}.": value for text, value in table.items() if not text.endswith((".", "。", ">"))}
 
 
+# What a known sender's one-line text can be replaced by as it is (the reader's fast path).
 PLACEHOLDERS = _table()
+# The same, found whatever the case: apps and app versions capitalise some phrases differently.
+_FOLDED = {text.casefold(): value for text, value in PLACEHOLDERS.items()}
+_CALL_LINES = frozenset(_CALLS) | {f"{call}." for call in _CALLS}
+_EXACT = frozenset(PLACEHOLDERS) | _CALL_LINES
 # Cheap gates checked on every message before any regex: what a special text can start or end with.
 # Multi-line texts are always classified (a caption may follow an attachment line, a poll its question).
-_STARTS = (*MARKS, "<", "location", "Location", "ubicación", "Ubicación", "Standort", "localização",
-           "Localização", "position", "Position", "POLL", "ENCUESTA", "UMFRAGE", "ENQUETE", "SONDAGE")
-_ENDS = (">", "attached)", "adjunto)", "angehängt)", "anexado)", "joint)")
+_LOCATION_WORDS = (*_VARIANTS["location"], "position")
+_STARTS = (*MARKS, "<", *_LOCATION_WORDS, *(word[0].upper() + word[1:] for word in _LOCATION_WORDS),
+           "POLL", "ENCUESTA", "UMFRAGE", "ENQUETE", "SONDAGE")
+_ENDS = (">", *(f"{words})" for words in _ATTACHED_WORDS))
 _LAST_CHARS = frozenset(end[-1] for end in _ENDS)
 
 
@@ -140,7 +145,7 @@ def line_needs_classifying(text: str) -> bool:
         return False
     starts = _STARTS_BY_FIRST_CHAR.get(text[0])
     return (
-        text in PLACEHOLDERS
+        text in _EXACT
         or (starts is not None and text.startswith(starts))
         or (text[-1] in _LAST_CHARS and text.endswith(_ENDS))
     )
@@ -162,15 +167,19 @@ def classify(text: str) -> Classified:
     ios_mark = text[:1] in MARKS  # iOS marks its placeholders and its system lines alike
     first, _, rest = text.partition("\n")
     first = first.strip(MARKS)
-    if (placeholder := PLACEHOLDERS.get(first)) is not None:
+    if (placeholder := PLACEHOLDERS.get(first) or _FOLDED.get(first.casefold())) is not None:
         kind, media, unsent = placeholder
         return ("" if unsent else rest), kind, media, edited, unsent
+    if first in _CALL_LINES:
+        return first, SYSTEM, None, edited, False
     # Each regex only runs past a `str` check that most texts fail.
-    if first.endswith(_ENDS) and (attached := _ATTACHED_IOS.fullmatch(first) or _ATTACHED_ANDROID.fullmatch(first)):
+    if first.endswith(_ENDS) and (attached := _ATTACHED_IOS.search(first) or _ATTACHED_ANDROID.fullmatch(first)):
         return rest, MEDIA, media_of_file(attached.group(1)), edited, False
+    if ios_mark and first.endswith(_DOCUMENT_OMITTED):  # "‎Report.pdf • 3 pages ‎document omitted"
+        return rest, MEDIA, "file", edited, False
     if first.startswith(_STARTS_BY_FIRST_CHAR.get(first[:1], ())):
         if location := _LOCATION.fullmatch(first):
-            return location.group(1), MEDIA, "location", edited, False
+            return location.group(1) or location.group(2), MEDIA, "location", edited, False
         if _POLL.fullmatch(first):
             return _poll_text(rest), MEDIA, "poll", edited, False
     if ios_mark:

@@ -22,7 +22,7 @@ import ftfy
 import yaml
 
 from assistant.corpus.models import Event, ParsedMessage, ParsedThread, ParseWarning
-from assistant.ingest.base import ParseError, Parser, read_head
+from assistant.ingest.base import DATED_LINE, ParseError, Parser, read_head
 from assistant.ingest.registry import register
 
 OWNER = "Me (writings)"
@@ -31,13 +31,12 @@ FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 DATED_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-# A line that starts with a date and a time is how chat exports look (WhatsApp, Signal, ...).
-CHAT_LINE = re.compile(rb"^\[?\d{1,4}[./-]\d{1,2}[./-]\d{1,4},? \d{1,2}:\d{2}", re.M)
 
 
 def looks_like_chat(head: bytes) -> bool:
-    lines = [line for line in head.splitlines() if line.strip()]
-    return bool(lines) and len(CHAT_LINE.findall(head)) >= max(2, len(lines) // 3)
+    """Whether most lines start with a date and a time, as chat exports do in any language and script."""
+    lines = [line for line in head.decode("utf-8", errors="replace").splitlines() if line.strip()]
+    return bool(lines) and sum(DATED_LINE.match(line) is not None for line in lines) >= max(2, len(lines) // 3)
 
 
 def decode(raw: bytes) -> tuple[str, str | None]:

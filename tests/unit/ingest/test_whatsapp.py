@@ -388,3 +388,92 @@ def test_zip_and_its_unpacked_folder_go_through_the_runner(tmp_path, ios_zip, co
     assert again.ok and again.reports[0].messages_added == 0
     reimport_adds_nothing(PARSER, ios_zip)
     assert len(stored()) == 15
+
+
+# ---- exports in other languages and damaged files ------------------------------------------------
+
+
+def test_czech_and_russian_android_lines_as_real_exports_write_them(tmp_path):
+    """Wordings quoted from real Czech and Russian exports: placeholder, attachment, location."""
+    path = write(tmp_path / "WhatsApp Chat - Jana.txt", [
+        "14.10.21 15:34 - Jana: <Média vynechány>",
+        "14.10.21 15:35 - Jana: IMG-20211014-WA0003.jpg (soubor byl přiložen)",
+        "14.10.21 15:36 - Jana: poloha: https://maps.google.com/?q=50.08,14.42",
+        "14.10.21 15:37 - Ivan: <Без медиафайлов>",
+        "14.10.21 15:38 - Ivan: IMG-20211014-WA0004.jpg (файл добавлен)",
+        "14.10.21 15:39 - Ivan: Местоположение: https://maps.google.com/?q=55.75,37.62",
+        "14.10.21 15:40 - Ivan: Данное сообщение удалено",
+    ])
+    _, messages = split(path)
+    assert [(m.sender, str(m.kind), m.media, m.unsent) for m in messages] == [
+        ("Jana", "media", "media", False), ("Jana", "media", "image", False), ("Jana", "media", "location", False),
+        ("Ivan", "media", "media", False), ("Ivan", "media", "image", False), ("Ivan", "media", "location", False),
+        ("Ivan", "text", None, True),
+    ]
+    assert messages[2].text == "https://maps.google.com/?q=50.08,14.42"
+
+
+def test_arabic_ios_header_with_marks_arabic_digits_and_arabic_comma(tmp_path):
+    path = write(tmp_path / "WhatsApp Chat - Layla.txt", [
+        "\u200f[١٤\u200f/١٠\u200f/٢٠٢١، ٣:٣٤:٠٩ م] Layla: مرحبا",
+        "\u200e\u200f[١٥\u200f/١٠\u200f/٢٠٢١، ١٢:٠٥:٠٠ ص] Layla: \u200eلم يتم إدراج الصورة",
+    ])
+    _, messages = split(path)
+    assert [(m.timestamp, str(m.kind), m.media) for m in messages] == [
+        (datetime(2021, 10, 14, 15, 34, 9), "text", None), (datetime(2021, 10, 15, 0, 5), "media", "image")]
+
+
+@pytest.mark.parametrize(("time", "expected"), [
+    ("00:15 a. m.", (0, 15)), ("12:15 a. m.", (0, 15)), ("12:15 p. m.", (12, 15)), ("오후 3:34", (15, 34)),
+    ("午前9:05", (9, 5)), ("下午3:34", (15, 34)), ("3:34 μ.μ.", (15, 34)), ("3:34\u202fPM", (15, 34)),
+])
+def test_twelve_hour_markers_of_many_locales(tmp_path, time, expected):
+    path = write(tmp_path / "WhatsApp Chat - Sol.txt", [f"14/10/2021, {time} - Sol: hola"])
+    (message,) = split(path)[1]
+    assert (message.timestamp.hour, message.timestamp.minute) == expected
+
+
+def test_buddhist_years_of_thai_phones(tmp_path):
+    (message,) = split(write(tmp_path / "WhatsApp Chat - Niran.txt", ["14/10/2564 15:34 - Niran: สวัสดี"]))[1]
+    assert message.timestamp == datetime(2021, 10, 14, 15, 34)
+
+
+def test_a_file_mostly_in_another_layout_is_refused_naming_its_lines(tmp_path):
+    """Not one message of 6 lines stamped with the first line's date: the file is refused, nothing stored."""
+    lines = ["14/10/21, 15:34 - Maya: first"] + [f"14/10/21 15:{35 + i} Ben: line {i}" for i in range(5)]
+    with pytest.raises(ParseError) as error:
+        list(PARSER.parse(write(tmp_path / "WhatsApp Chat - Maya.txt", lines)))
+    assert "line 2" in str(error.value) and "nothing was stored" in str(error.value)
+
+
+def test_a_few_dated_lines_in_another_layout_are_reported(tmp_path):
+    lines = [f"14/10/21, 15:{10 + i} - Maya: message {i}" for i in range(8)] + ["[14/10/2021, 15:35:00] Ben: odd"]
+    events = list(PARSER.parse(write(tmp_path / "WhatsApp Chat - Maya.txt", lines)))
+    warnings = [e for e in events if isinstance(e, ParseWarning)]
+    assert [w.location for w in warnings] == ["line 9"] and "do not match" in warnings[0].message
+    assert sum(isinstance(e, ParsedMessage) for e in events) == 8  # the odd line stays in the message before it
+
+
+def test_placeholders_in_an_unknown_wording_are_kept_as_text_and_reported(tmp_path):
+    lines = ["14/10/21, 15:34 - Maya: <Mediji nisu uključeni>", "14/10/21, 15:35 - Maya: <Mediji nisu uključeni>",
+             "14/10/21, 15:36 - Maya: ok"]
+    events = list(PARSER.parse(write(tmp_path / "WhatsApp Chat - Maya.txt", lines)))
+    assert [e.text for e in events if isinstance(e, ParsedMessage)][:1] == ["<Mediji nisu uključeni>"]
+    (warning,) = [e for e in events if isinstance(e, ParseWarning)]
+    assert "2 message(s)" in warning.message and "<Mediji nisu uključeni>" in warning.message
+
+
+def test_bytes_that_are_not_utf8_are_counted_in_a_warning(tmp_path):
+    path = tmp_path / "WhatsApp Chat - Maya.txt"
+    path.write_bytes(b"14/10/21, 15:34 - Maya: caf\xe9 ok\n14/10/21, 15:35 - Maya: na\xefve\n")
+    events = list(PARSER.parse(path))
+    (warning,) = [e for e in events if isinstance(e, ParseWarning)]
+    assert warning.message.startswith("2 character(s) were not UTF-8")
+
+
+def test_a_chat_in_unknown_script_is_never_taken_for_writings(tmp_path):
+    """Dated lines in any digits are a chat: the writings parser (which dates by file time) leaves them."""
+    from assistant.ingest.parsers.writings import WritingsParser
+
+    path = write(tmp_path / "notes.txt", [f"\u200f[١٤\u200f/١٠\u200f/٢٠٢١ ٣:{i}٤] ?? {i}" for i in range(5)])
+    assert WritingsParser().detect(path) < 0.2
