@@ -60,7 +60,8 @@ BLOCK_CHARS = 1 << 14
 # "WhatsApp Chat with Maya", "WhatsApp Chat - Maya", "WhatsApp-Chat mit Maya", "Chat de WhatsApp con Maya (1)"...
 _CHAT_NAME = re.compile(
     r"(?:WhatsApp[ -]Chat(?: with| mit| met| con| avec| com)?|Chat de WhatsApp con|Conversa do WhatsApp com"
-    r"|Discussion WhatsApp avec|Chat WhatsApp con)(?: -)? (.+?)(?: \(\d+\))?",
+    r"|Discussion WhatsApp avec|Chat WhatsApp con|Chat WhatsApp s uživatelem|Чат WhatsApp с контактом)"
+    r"(?: -)? (.+?)(?: \(\d+\))?",
     re.IGNORECASE,
 )
 _CHAT_FILE = "_chat.txt"  # the name iOS gives the chat inside its zip
@@ -358,7 +359,7 @@ def _warnings(reader: _Reader, chat: ChatFile) -> Iterator[ParseWarning]:
 class WhatsAppParser(Parser):
     name = "whatsapp"
     platform = "whatsapp"
-    description = "WhatsApp chat export: .txt or .zip from Android or iOS, any date style, EN/ES/DE/PT/FR"
+    description = "WhatsApp chat export: .txt or .zip from Android or iOS, any date style, 60 UI languages"
 
     def __init__(self, date_order: Literal["auto", "dmy", "mdy", "ymd"] = "auto"):
         # Used when a file's dates never reveal their order (no day above 12); "auto" then means day first.

@@ -151,6 +151,8 @@ def test_one_to_one_ios_chat_is_not_a_group_for_its_notices(tmp_path):
     ("Chat de WhatsApp con Lucía Fernández", "Lucía Fernández"),
     ("Conversa do WhatsApp com Ana Souza", "Ana Souza"),
     ("Discussion WhatsApp avec Emma Laurent", "Emma Laurent"),
+    ("Chat WhatsApp s uživatelem Jana Nováková", "Jana Nováková"),
+    ("Чат WhatsApp с контактом Иван", "Иван"),
     ("_chat", None),
     ("notes from march", None),
 ])
