@@ -98,6 +98,7 @@ class DraftSettings(_Section):
     depth: int
     confidence_threshold: float
     prediction_hit_similarity: float
+    predraft_min_hit_rate: float
     similarity_weight: float
     predict_temperature: float
     resample_rounds: int

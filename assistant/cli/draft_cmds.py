@@ -95,7 +95,8 @@ def watch(
 
     For a thread whose chain predicted the message that just came in, the reply drafted for it is
     ready at once (a hit); otherwise a reply is drafted for what was really said (a miss). Hits and
-    misses are counted for `predraft feedback stats`. Stop with Ctrl+C.
+    misses are counted for `predraft feedback stats`; while they stay under draft.predraft_min_hit_rate,
+    only your reply is drafted, not the chain beyond it. Stop with Ctrl+C.
     """
     from graphs.predraft.api import DraftChain
     from graphs.predraft.watch import refresh, watch_exports
@@ -165,6 +166,8 @@ def _print_refresh(result: Refresh) -> None:
             console_err.print(f"{r.path}: {r.messages_added} new messages")
     for failure in result.ingest.failures:
         console_err.print(f"[bold red]error:[/] {failure.path}: {failure.message}")
+    if result.pace_note:
+        console_err.print(result.pace_note)
     for update in result.updates:
         label = {"hit": "[green]predicted right[/]: your pre-drafted reply is ready",
                  "miss": "[yellow]not the predicted message[/]: drafted again",

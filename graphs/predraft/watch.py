@@ -19,6 +19,7 @@ from assistant.corpus.store import Corpus
 from assistant.ingest.runner import IngestResult, ingest_paths
 from assistant.privacy import PrivacyPolicy
 from graphs.predraft.api import ChainView, DraftChain, OnToken
+from graphs.predraft.pacing import pace
 
 Outcome = Literal["hit", "miss", "new_chain", "your_turn_taken"]
 
@@ -36,6 +37,7 @@ class ThreadUpdate:
 class Refresh:
     ingest: IngestResult
     updates: list[ThreadUpdate]
+    pace_note: str | None = None  # why new chains were drafted less deep than asked
 
 
 def _last_message_ids(corpus: Corpus) -> dict[int, int]:
@@ -50,18 +52,21 @@ def refresh(
     predraft: bool = True,
     on_token: OnToken | None = None,
 ) -> Refresh:
-    """Ingest `paths` again (only what is new is stored), update the index, pre-draft where needed."""
+    """Ingest `paths` again (only what is new is stored), update the index, pre-draft where needed.
+
+    New chains go as deep as predictions have paid for so far (see pacing).
+    """
     settings = chain.settings
     before = _last_message_ids(chain.corpus)
     result = ingest_paths(chain.corpus, paths, timezone=settings.ingest.timezone)
     changed = {t: last for t, last in _last_message_ids(chain.corpus).items() if last > before.get(t, 0)}
     # Always: the update embeds only what changed, and catches up on consent changes made meanwhile.
     chain.resources.index.update(chain.corpus, PrivacyPolicy.from_settings(settings))
-    updates = (
-        [_answer(chain, thread_id, before.get(thread_id, 0), depth, on_token) for thread_id in sorted(changed)]
-        if predraft else []
-    )
-    return Refresh(result, updates)
+    if not predraft:
+        return Refresh(result, [])
+    paced = pace(depth or settings.draft.depth, chain.ledger.prediction_counts(), settings.draft.predraft_min_hit_rate)
+    updates = [_answer(chain, thread_id, before.get(thread_id, 0), paced.depth, on_token) for thread_id in sorted(changed)]
+    return Refresh(result, updates, paced.note(settings.draft.predraft_min_hit_rate))
 
 
 def _answer(

@@ -242,3 +242,17 @@ async def test_a_model_that_fails_to_load_is_a_notification_not_a_crash(demo):
         assert "Drafting failed" in str(app.screen.query_one("#drafts-note").render())
         assert app.screen.query_one(DraftsPanel).border_title == "Drafts · error"
         assert app.is_running
+
+
+async def test_the_chain_panel_says_how_often_predictions_hit(demo, real_backend):
+    from graphs.predraft.ledger import ChainLedger, PredictionOutcome
+
+    ledger = ChainLedger(demo.settings.feedback_path)
+    for step, hit in enumerate([True, False, False, False]):
+        ledger.record_prediction(PredictionOutcome("earlier-chain", step, 1, "see you at 7", "see you at 7" if hit
+                                                   else "running late", 1.0 if hit else 0.3, hit))
+    ledger.close()
+    app = demo.review(real_backend, open_ref="Maya Chen")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot)
+        assert screen.query_one(ChainPanel).border_subtitle == "predictions hit 1 of 4 (25%)"

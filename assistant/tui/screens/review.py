@@ -215,7 +215,8 @@ class ReviewScreen(ModelScreen):
             drafts.note("This chain is finished. r starts a new one for the thread.", title="Drafts · chain finished")
         else:
             drafts.show(view, self.selected, threshold)
-        self.query_one(ChainPanel).show(chain_lines(view), CHAIN_HINT)
+        counts = self.chain.ledger.prediction_counts()
+        self.query_one(ChainPanel).show(chain_lines(view), CHAIN_HINT, counts["hits"], counts["hits"] + counts["misses"])
         self.query_one(EvidencePanel).show(view.evidence)
         self._set_pending(view.thread_id, is_open(view))
 

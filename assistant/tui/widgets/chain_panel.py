@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from assistant.tui.models.review import ChainLine
+from graphs.predraft.pacing import hit_rate_line
 
 LABELS = {"sent": "you sent", "predicted": "{speaker}, predicted", "incoming": "{speaker}, arrived",
           "predraft": "your pre-draft"}
@@ -42,7 +43,9 @@ class ChainPanel(Static):
         self.border_title = "Predicted chain"
         self.predicting = ""
 
-    def show(self, lines: Sequence[ChainLine], hint: str) -> None:
+    def show(self, lines: Sequence[ChainLine], hint: str, hits: int = 0, predictions: int = 0) -> None:
+        """The chain's lines (or the hint), and how often predictions have matched the real message so far."""
+        self.border_subtitle = f"predictions hit {hit_rate_line(hits, predictions)}" if predictions else ""
         self.predicting = ""
         self.set_class(not lines, "-hint")
         self.update(chain_content(lines) if lines else hint)

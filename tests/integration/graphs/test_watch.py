@@ -72,6 +72,20 @@ def test_a_new_message_without_a_waiting_chain_starts_one(export_and_chain):
     assert chain.latest_chain(update.thread_id) == update.view.chain_id
 
 
+def test_predictions_that_keep_missing_stop_pre_drafting_past_the_reply(export_and_chain):
+    from graphs.predraft.ledger import PredictionOutcome
+
+    export, chain = export_and_chain
+    for step in range(30):
+        chain.ledger.record_prediction(PredictionOutcome("earlier", step, 1, "see you", "running late", 0.2, False))
+    with export.open("a") as fh:
+        fh.write("2024-03-09, 10:30 - Lena: hello??\n")
+    result = refresh(chain, [export], depth=2)
+    [update] = result.updates
+    assert (update.outcome, update.view.depth) == ("new_chain", 1)
+    assert result.pace_note.startswith("pre-drafting your reply only: predictions hit 0 of 30 (0%)")
+
+
 def test_watching_reports_each_change_of_the_file(export_and_chain):
     export, chain = export_and_chain
     stop = threading.Event()
