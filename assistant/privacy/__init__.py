@@ -1,5 +1,5 @@
-"""Consent exclusions and PII redaction, applied at every read that feeds training or retrieval."""
+"""Consent exclusions and PII redaction, applied at every read that feeds training, retrieval or drafting."""
 
-from assistant.privacy.policy import Exclusions, PrivacyPolicy, exclusions, usable_threads
+from assistant.privacy.policy import Exclusions, PrivacyPolicy, ReadRules, exclusions, read_rules, usable_threads
 
-__all__ = ["Exclusions", "PrivacyPolicy", "exclusions", "usable_threads"]
+__all__ = ["Exclusions", "PrivacyPolicy", "ReadRules", "exclusions", "read_rules", "usable_threads"]
