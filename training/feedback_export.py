@@ -1,8 +1,10 @@
 """Review decisions as training data: SFT examples and preference pairs.
 
 A decision stores the exact prompt the model saw (`Decision.prompt`), so an example needs no
-rebuild: the target is what the user actually sent, rendered like any other reply. Pure functions
-over decisions, plus `write_feedback_export` at the edge.
+rebuild: the target is what the user actually sent, rendered like any other reply. The privacy
+policy may have changed since the review (a contact excluded, redaction turned on), so decisions
+reach training only through `usable_decisions`, which applies it as it is now. Pure functions over
+decisions, plus `usable_decisions` and `write_feedback_export` at the edges.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from assistant.corpus.store import Corpus
 from assistant.feedback.store import Decision, FeedbackStore
+from assistant.privacy import PrivacyPolicy, read_rules
 from assistant.prompting import render_reply
 from training.examples import Example
 from training.records import messages_record, write_jsonl
@@ -83,13 +87,16 @@ def cap_feedback(feedback: Sequence[Example], human: int, ratio: float) -> list[
     return sorted(ranked[:limit], key=lambda e: e.when)
 
 
-def read_decisions(path: Path) -> list[Decision]:
-    """Every stored decision; none when the user never reviewed a draft."""
+def usable_decisions(path: Path, corpus: Corpus, policy: PrivacyPolicy) -> list[Decision]:
+    """The stored decisions training may use, under the privacy policy as the corpus says now: those of
+    threads it drops are left out, the rest read like the corpus (`Decision.under`). None when the
+    user never reviewed a draft."""
     if not path.is_file():
         return []
+    rules = read_rules(corpus, policy)
     store = FeedbackStore(path)
     try:
-        return list(store.decisions())
+        return [d.under(rules) for d in store.decisions() if not rules.drops(d.thread_id)]
     finally:
         store.close()
 

@@ -13,6 +13,7 @@ from rich.table import Table
 from assistant.cli.app import TRAIN, app, console, console_err, feedback_app, override, state
 from assistant.cli.progress import show_progress
 from assistant.config import Settings
+from assistant.privacy import PrivacyPolicy
 from training.profiles import PROFILES
 
 PROFILE_HELP = "Training profile: " + "; ".join(f"[bold]{p.name}[/]: {p.summary}" for p in PROFILES.values())
@@ -44,14 +45,15 @@ def dataset_build(
     dataset and summary.json to <data dir>/datasets/NAME.
     """
     from training.dataset import build_dataset, dataset_dir, write_dataset
-    from training.feedback_export import read_decisions
+    from training.feedback_export import usable_decisions
 
     override("dataset", name=name, split=split, val_fraction=val_fraction, conversation_gap_hours=gap_hours,
              context_tokens=context_tokens, media=media, min_examples=min_examples)
     settings = state.settings()
     with state.corpus() as corpus, show_progress() as progress:
         progress.add_task("reading the corpus through the privacy policy", total=None)
-        decisions = read_decisions(settings.feedback_path) if feedback else []
+        policy = PrivacyPolicy.from_settings(settings)
+        decisions = usable_decisions(settings.feedback_path, corpus, policy) if feedback else []
         build = build_dataset(corpus, settings, decisions)
         summary = write_dataset(build, dataset_dir(settings, settings.dataset.name))
     _print_summary(summary, dataset_dir(settings, settings.dataset.name))
@@ -83,14 +85,18 @@ def feedback_export(
                                              "\\[default: <data dir>/feedback-export].")] = None,
 ) -> None:
     """Export review decisions: sft.jsonl (accepted/edited drafts, OpenAI messages) and preference.jsonl
-    (prompt/chosen/rejected pairs for DPO: what you sent vs the draft you edited or rejected).
+    (prompt/chosen/rejected pairs for DPO: what you sent vs the draft you edited).
 
-    `predraft dataset build` already adds the SFT examples, capped by dataset.human_to_feedback_ratio.
+    Decisions pass the privacy policy as it is now: those in threads of contacts excluded since are
+    left out (or their lines withheld, in redact mode), and PII is redacted. `predraft dataset build`
+    already adds the SFT examples, capped by dataset.human_to_feedback_ratio.
     """
-    from training.feedback_export import read_decisions, write_feedback_export
+    from training.feedback_export import usable_decisions, write_feedback_export
 
     settings = state.settings()
-    result = write_feedback_export(read_decisions(settings.feedback_path), out or settings.data_dir / "feedback-export")
+    with state.corpus() as corpus:
+        decisions = usable_decisions(settings.feedback_path, corpus, PrivacyPolicy.from_settings(settings))
+    result = write_feedback_export(decisions, out or settings.data_dir / "feedback-export")
     console.print(f"{result.sft} SFT examples → {result.sft_path}\n{result.pairs} preference pairs → {result.preference_path}")
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from assistant.erase import vacuum
 from assistant.migrations import Migration, apply_migrations, run_script
+from assistant.privacy import ReadRules
 
 Action = Literal["accept", "edit", "regenerate", "reject"]
 
@@ -46,6 +48,12 @@ class Decision:
     @property
     def context_hash(self) -> str:
         return context_hash(self.prompt)
+
+    def under(self, rules: ReadRules) -> Decision:
+        """Its texts as the privacy read path gives them now: the prompt as a transcript (excluded contacts'
+        lines withheld, names replaced, PII redacted), the drafts and what was sent as message text."""
+        return replace(self, prompt=rules.transcript(self.prompt), candidates=[rules.text(c) for c in self.candidates],
+                       final_text=None if self.final_text is None else rules.text(self.final_text))
 
 
 @dataclass(frozen=True)
@@ -119,13 +127,18 @@ class FeedbackStore:
 
     def decisions(self) -> Iterator[Decision]:
         for r in self.db.execute("SELECT * FROM decisions ORDER BY id"):
-            yield Decision(
-                thread_id=r["thread_id"], prompt=r["prompt"], candidates=json.loads(r["candidates"]),
-                action=r["action"], chosen_index=r["chosen_index"], final_text=r["final_text"],
-                edit_distance=r["edit_distance"], latency_ms=r["latency_ms"], model_id=r["model_id"],
-                adapter_id=r["adapter_id"], as_of=r["as_of"], confidence=r["confidence"], chain_id=r["chain_id"],
-                step=r["step"], created_at=r["created_at"],
-            )
+            yield _decision(r)
+
+    def rewrite(self, change: Callable[[Decision], Decision]) -> int:
+        """Store `change(d)`'s prompt, drafts and sent text for every decision d it changes (a contact excluded
+        since: `Decision.under`), leaving no copy of the old text in the file; returns how many changed."""
+        rows = self.db.execute("SELECT * FROM decisions").fetchall()
+        changed = [(new.prompt, json.dumps(new.candidates), new.final_text, r["id"])
+                   for r in rows if (new := change(old := _decision(r))) != old]
+        with self.db:
+            self.db.executemany("UPDATE decisions SET prompt = ?, candidates = ?, final_text = ? WHERE id = ?", changed)
+        vacuum(self.db)
+        return len(changed)
 
     def record_chat(self, c: ChatRating) -> int:
         with self.db:
@@ -142,3 +155,12 @@ class FeedbackStore:
             yield ChatRating(contact=r["contact"], turns=json.loads(r["turns"]), rating=r["rating"],
                              model_id=r["model_id"], adapter_id=r["adapter_id"], as_of=r["as_of"],
                              created_at=r["created_at"])
+
+
+def _decision(r: sqlite3.Row) -> Decision:
+    return Decision(
+        thread_id=r["thread_id"], prompt=r["prompt"], candidates=json.loads(r["candidates"]), action=r["action"],
+        chosen_index=r["chosen_index"], final_text=r["final_text"], edit_distance=r["edit_distance"],
+        latency_ms=r["latency_ms"], model_id=r["model_id"], adapter_id=r["adapter_id"], as_of=r["as_of"],
+        confidence=r["confidence"], chain_id=r["chain_id"], step=r["step"], created_at=r["created_at"],
+    )

@@ -7,7 +7,7 @@ training prompt, an indexed exchange and the prompt `predraft draft` builds see 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Literal, TypedDict
 
@@ -62,10 +62,13 @@ def message_turns(messages: Iterable[Message], media: MediaRule) -> list[Turn]:
     return [Turn(speaker=speaker(m), text=text, source="corpus") for m in messages if (text := message_text(m, media))]
 
 
-def conversation_turns(messages: Iterable[Message], gap_hours: float, media: MediaRule) -> list[Turn]:
-    """The conversation going on now: the turns after the last silence longer than `gap_hours`."""
+def conversation_turns(
+    messages: Iterable[Message], gap_hours: float, media: MediaRule, read: Callable[[Message], Message] = lambda m: m
+) -> list[Turn]:
+    """The conversation going on now: the turns after the last silence longer than `gap_hours`, each
+    message as `read` gives it (the privacy policy's rule, applied only to the messages shown)."""
     found = conversations(messages, timedelta(hours=gap_hours))
-    return message_turns(found[-1], media) if found else []
+    return message_turns(map(read, found[-1]), media) if found else []
 
 
 def other_speaker(thread: Thread, turns: Sequence[Turn], my_name: str, before: int | None = None) -> str:

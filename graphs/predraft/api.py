@@ -18,7 +18,7 @@ from assistant.config import Settings
 from assistant.corpus.store import Corpus
 from assistant.errors import PredraftError
 from assistant.feedback.store import FeedbackStore
-from assistant.privacy import exclusions
+from assistant.privacy import PrivacyPolicy, exclusions, read_rules
 from assistant.retrieval.exchanges import Evidence, Exchange
 from assistant.retrieval.index import EmptyIndexError
 from graphs.predraft.context import ChainContext, Resources
@@ -123,7 +123,7 @@ class DraftChain:
         if action == "edit" and not (text and text.strip()):
             raise ChainError("edit needs the text you want to send")
         answer = ReviewAnswer(action=action, chosen_index=chosen_index if action in ("accept", "edit") else None,
-                              text=text.strip() if action == "edit" and text else None, decided_at=now_iso(),
+                              text=self._read(text) if action == "edit" and text else None, decided_at=now_iso(),
                               reviewed=reviewed)
         return self._run(chain_id, Command(resume=answer), on_token, cancel)
 
@@ -135,7 +135,7 @@ class DraftChain:
         if not text.strip():
             raise ChainError("an incoming message needs text")
         self._require_review(self.view(chain_id))
-        answer = ReviewAnswer(action="incoming", text=text.strip(), decided_at=now_iso())
+        answer = ReviewAnswer(action="incoming", text=self._read(text), decided_at=now_iso())
         return self._run(chain_id, Command(resume=answer), on_token, cancel)
 
     def run_unattended(
@@ -165,6 +165,11 @@ class DraftChain:
             if on_token is not None:
                 on_token(chunk["candidate"], chunk["piece"])
         return self.view(chain_id)
+
+    def _read(self, text: str) -> str:
+        """Text typed into a chain (what the user sends, what the other side answered), read by the privacy
+        policy as the thread itself is read (load_thread): the checkpoints, feedback and ledger keep it."""
+        return read_rules(self.corpus, PrivacyPolicy.from_settings(self.settings)).text(text.strip())
 
     @staticmethod
     def _require_review(view: ChainView) -> None:

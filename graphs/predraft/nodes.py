@@ -17,7 +17,7 @@ from rapidfuzz.distance import Levenshtein
 
 from assistant.feedback.store import Decision
 from assistant.models.base import ScoringUnsupported
-from assistant.privacy import exclusions
+from assistant.privacy import PrivacyPolicy, exclusions, read_rules
 from assistant.quality import is_echo
 from assistant.prompting import (
     ME,
@@ -46,13 +46,16 @@ def now_iso() -> str:
 
 
 def load_thread(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
-    """The current conversation of the thread, straight from the corpus (the user's own view of it)."""
+    """The current conversation of the thread, read as training read it: through the privacy policy
+    (PII redacted), so the model sees what it learnt from, and no prompt, checkpoint or review
+    decision holds what training may not."""
     ctx = runtime.context
-    thread = ctx.corpus.thread(state["thread_id"])
+    rules = read_rules(ctx.corpus, PrivacyPolicy.from_settings(ctx.settings))
+    thread = rules.thread(ctx.corpus.thread(state["thread_id"]))
     me = ctx.corpus.me()
     messages = ctx.corpus.messages(thread.id)
     dataset = ctx.settings.dataset
-    turns = conversation_turns(messages, dataset.conversation_gap_hours, dataset.media)
+    turns = conversation_turns(messages, dataset.conversation_gap_hours, dataset.media, rules.message)
     other = other_speaker(thread, turns, me.name if me else "")
     last = messages[-1] if messages else None
     return {
@@ -214,17 +217,17 @@ def record(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     if answer.get("reviewed", True):
         backend = ctx.resources.backend
         base = candidates[chosen]["text"] if chosen is not None else (candidates[0]["text"] if candidates else "")
-        ctx.feedback.record(
-            Decision(
-                thread_id=state["thread_id"], prompt=state["prompt"], candidates=[c["text"] for c in candidates],
-                action=action, chosen_index=chosen, final_text=final_text,
-                edit_distance=Levenshtein.distance(base, final_text) if action == "edit" else None,
-                latency_ms=_ms_between(state["shown_at"], answer["decided_at"]),
-                model_id=backend.model_id, adapter_id=backend.adapter_id, as_of=state["as_of"],
-                confidence=state["confidence"], chain_id=state["chain_id"], step=step,
-                created_at=answer["decided_at"],
-            )
+        decision = Decision(
+            thread_id=state["thread_id"], prompt=state["prompt"], candidates=[c["text"] for c in candidates],
+            action=action, chosen_index=chosen, final_text=final_text,
+            edit_distance=Levenshtein.distance(base, final_text) if action == "edit" else None,
+            latency_ms=_ms_between(state["shown_at"], answer["decided_at"]),
+            model_id=backend.model_id, adapter_id=backend.adapter_id, as_of=state["as_of"],
+            confidence=state["confidence"], chain_id=state["chain_id"], step=step,
+            created_at=answer["decided_at"],
         )
+        # The store feeds training: it keeps the decision as the privacy policy reads it, drafts included.
+        ctx.feedback.record(decision.under(read_rules(ctx.corpus, PrivacyPolicy.from_settings(ctx.settings))))
     event = {"step": step, "event": action, "text": final_text, "chosen_index": chosen,
              "confidence": state["confidence"], "candidates": [c["text"] for c in candidates]}
     update: dict = {"history": [event]}

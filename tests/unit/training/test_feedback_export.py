@@ -2,8 +2,10 @@
 
 import json
 
+from assistant.corpus import Corpus
 from assistant.feedback.store import Decision, FeedbackStore
-from training.feedback_export import cap_feedback, preference_pairs, read_decisions, sft_examples, write_feedback_export
+from assistant.privacy import PrivacyPolicy
+from training.feedback_export import cap_feedback, preference_pairs, sft_examples, usable_decisions, write_feedback_export
 
 PROMPT = "### WhatsApp chat with Maya Chen · Friday 2025-03-07\nMaya Chen: dinner at 8?\nMe:"
 
@@ -46,7 +48,8 @@ def test_export_writes_sft_and_preference_jsonl(tmp_path):
     store.record(decision("edit", "perfect haha", chosen=1))
     store.record(decision("accept", "sounds good", chosen=0))
     store.close()
-    result = write_feedback_export(read_decisions(tmp_path / "feedback.sqlite"), tmp_path / "out")
+    corpus = Corpus(tmp_path / "corpus.sqlite")
+    result = write_feedback_export(usable_decisions(tmp_path / "feedback.sqlite", corpus, PrivacyPolicy()), tmp_path / "out")
     assert (result.sft, result.pairs) == (2, 1)
     sft = [json.loads(line) for line in result.sft_path.read_text().splitlines()]
     assert sft[0]["messages"] == [
@@ -56,4 +59,5 @@ def test_export_writes_sft_and_preference_jsonl(tmp_path):
     ]
     pref = json.loads(result.preference_path.read_text())
     assert pref == {"prompt": PROMPT, "chosen": " perfect haha\n", "rejected": " can't tonight\n"}
-    assert read_decisions(tmp_path / "missing.sqlite") == []
+    assert usable_decisions(tmp_path / "missing.sqlite", corpus, PrivacyPolicy()) == []
+    corpus.close()
