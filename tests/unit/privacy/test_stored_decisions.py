@@ -7,7 +7,7 @@ import pytest
 
 from assistant.config import load_settings
 from assistant.feedback.store import Decision, FeedbackStore
-from assistant.privacy import PrivacyPolicy
+from assistant.privacy import PrivacyPolicy, read_rules
 from assistant.privacy.policy import EXCLUDED_SENDER, EXCLUDED_TEXT
 from tests.worlds.privacy import JORDAN_WORDS, build_corpus
 from training.dataset import build_dataset
@@ -73,14 +73,12 @@ def test_dataset_build_and_feedback_export_hold_none_of_it(feedback, corpus, dat
     export = write_feedback_export(decisions, tmp_path / "export")
     assert (export.sft, export.pairs) == (1, 1)
     written = export.sft_path.read_text() + export.preference_path.read_text()
-    for text in (_everything(build.feedback and decisions), written, json.dumps([e.prompt + e.target for e in build.train])):
+    for text in (_everything(decisions), written, json.dumps([e.prompt + e.target for e in build.train])):
         for marker in [*JORDAN_WORDS, "Jordan", "JORDAN", PHONE, EMAIL, IBAN]:
             assert marker not in text, marker
 
 
 def test_the_store_rewritten_under_the_policy_keeps_no_old_text(feedback, corpus):
-    from assistant.privacy import read_rules
-
     rules = read_rules(corpus, PrivacyPolicy())
     store = FeedbackStore(feedback)
     try:
