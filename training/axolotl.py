@@ -2,7 +2,8 @@
 
 A run folder (<data dir>/runs/<name>) is self-contained and relocatable:
 
-    run.json        profile, dataset, base model (and the sha256 of the GGUF it came from), status, metrics
+    run.json        profile, dataset and its sources (the threads, who was excluded), base model (and the sha256
+                    of the GGUF it came from), status, metrics
     axolotl.yaml    the profile's template with this run's values; paths are relative to the folder
     data/           train.io.jsonl, val.io.jsonl rendered with the profile's BOS/EOS
     predraft_plugin.py  CPU profiles: predraft's Axolotl plugin (training/axolotl_plugin.py)
@@ -37,7 +38,7 @@ import yaml
 from assistant.config import configs_dir
 from assistant.errors import PredraftError
 from assistant.files import write_atomic
-from training.dataset import approx_tokens, load_examples
+from training.dataset import approx_tokens, dataset_sources, load_examples
 from training.profiles import Profile
 from training.records import io_record, write_jsonl
 from training.venv import training_env
@@ -215,6 +216,7 @@ def prepare_run(
     run.config.write_text(header + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
     run.update(
         name=run.name, profile=profile.name, template=profile.template, dataset=str(dataset_folder),
+        sources=dataset_sources(dataset_folder),  # its own copy: a later `dataset build` replaces the folder
         examples={"train": len(train), "val": len(val), "evaluated": len(evaluated)}, base_model=cfg["base_model"],
         base_gguf=base_gguf, base_gguf_sha256=base_gguf_sha256, max_steps=cfg.get("max_steps"),
         precision=("bf16" if bf16 else "fp32") if profile.on_cpu else None, status="prepared",

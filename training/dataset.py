@@ -5,7 +5,8 @@ The folder (<data dir>/datasets/<name>) holds the same examples in several forms
     train.jsonl, val.jsonl          OpenAI messages (Axolotl chat_template, Unsloth, LLaMA-Factory)
     train.io.jsonl, val.io.jsonl    Axolotl input_output segments for the default model (what we train on)
     hf/                             a Hugging Face DatasetDict (save_to_disk) with every column
-    summary.json                    counts per year/platform, token percentiles, what each filter removed
+    summary.json                    counts per year/platform, token percentiles, what each filter removed,
+                                    its sources: the threads in it, who was excluded (training/provenance.py)
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class DatasetBuild:
     user_turns: int  # before filtering
     feedback_available: int = 0
     feedback: list[Example] = field(default_factory=list)  # the feedback examples added to train
+    excluded_people: list[int] = field(default_factory=list)  # the contacts excluded when it was built
 
     @property
     def train(self) -> list[Example]:
@@ -101,7 +103,8 @@ def collect_all(corpus: Corpus, settings: Settings, my_name: str) -> Collected:
 
 
 def build_dataset(corpus: Corpus, settings: Settings, decisions: Sequence[Decision] = ()) -> DatasetBuild:
-    """Examples from the corpus (consent exclusions and PII redaction applied), split, plus capped feedback."""
+    """Examples from the corpus (consent exclusions and PII redaction applied), split, plus capped feedback
+    (`decisions` as `training.feedback_export.usable_decisions` gives them)."""
     me = corpus.me()
     if me is None:
         raise DatasetError("no sender is marked as you: run `predraft me` for suggestions, then `predraft me set NAME`")
@@ -114,7 +117,8 @@ def build_dataset(corpus: Corpus, settings: Settings, decisions: Sequence[Decisi
     val_prompts = {e.prompt for e in split.val}
     offered = [e for e in sft_examples(decisions) if e.prompt not in val_prompts]
     feedback = cap_feedback(offered, len(split.train), cfg.human_to_feedback_ratio)
-    return DatasetBuild(split, removed, n_threads, len(human) + sum(removed.values()), len(offered), feedback)
+    return DatasetBuild(split, removed, n_threads, len(human) + sum(removed.values()), len(offered), feedback,
+                        sorted(corpus.excluded_ids()))
 
 
 def too_few_message(found: int, removed: Counter[str], threads: int, needed: int) -> str:
@@ -162,6 +166,8 @@ def summarize(build: DatasetBuild, name: str) -> dict:
             "prompt": percentiles([approx_tokens(e.prompt) for e in everything]),
             "target": percentiles([approx_tokens(e.target) for e in everything]),
         },
+        # what training/provenance.py reads to find the data that holds a contact excluded later
+        "sources": {"threads": sorted({e.thread_id for e in everything}), "excluded_people": build.excluded_people},
     }
 
 
@@ -194,6 +200,14 @@ def write_dataset(build: DatasetBuild, out_dir: Path) -> dict:
 
 def dataset_dir(settings: Settings, name: str) -> Path:
     return settings.data_dir / "datasets" / name
+
+
+def dataset_sources(folder: Path) -> dict | None:
+    """What a built dataset says it was made from; None for one built before datasets recorded it."""
+    try:
+        return json.loads((folder / "summary.json").read_text()).get("sources")
+    except FileNotFoundError:
+        return None
 
 
 def load_examples(folder: Path, split: str) -> list[dict]:

@@ -11,7 +11,8 @@ import sys
 from assistant.cli.app import app, console_err
 from assistant.errors import PredraftError
 
-from assistant.cli import corpus_cmds  # noqa: E402,F401  ingest, formats, threads, me, consent, stats
+from assistant.cli import corpus_cmds  # noqa: E402,F401  ingest, formats, threads, me, stats
+from assistant.cli import consent_cmds  # noqa: E402,F401  consent exclude, include, list
 from assistant.cli import retrieval_cmds  # noqa: E402,F401  index
 from assistant.cli import draft_cmds  # noqa: E402,F401  draft, watch
 from assistant.cli import training_cmds  # noqa: E402,F401  dataset build, train, export, eval, feedback export

@@ -1,4 +1,4 @@
-"""Commands of the corpus stage: ingest, formats, threads, me, consent, stats."""
+"""Commands of the corpus stage: ingest, formats, threads, me, stats (consent: consent_cmds.py)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,7 @@ from assistant.ingest.registry import all_parsers, get_parser
 from assistant.ingest.runner import ingest_paths
 
 me_app = typer.Typer(help="Which sender is you. Run without a subcommand for suggestions.", no_args_is_help=False)
-consent_app = typer.Typer(help="Keep contacts who did not consent out of training data and the retrieval index.",
-                          no_args_is_help=True)
 app.add_typer(me_app, name="me", rich_help_panel=PEOPLE)
-app.add_typer(consent_app, name="consent", rich_help_panel=PEOPLE)
 
 
 @app.command(rich_help_panel=COLLECT)
@@ -121,37 +118,6 @@ def me_set(
         person = corpus.set_me(name, alias or [])
     linked = f" (linked: {', '.join(alias)})" if alias else ""
     console.print(f"You are now [bold]{person.name}[/]{linked}.")
-
-
-@consent_app.command("exclude")
-def consent_exclude(name: Annotated[str, typer.Argument(help="The contact's name as in the corpus.")]) -> None:
-    """Exclude a contact: their messages never reach training data or the retrieval index."""
-    with state.corpus() as corpus:
-        person = corpus.set_consent(name, excluded=True)
-    mode = state.settings().privacy.consent_mode
-    console.print(f"Excluded [bold]{person.name}[/] (mode: {mode}). Drafting leaves them out from now on; "
-                  "`predraft index` removes their exchanges from the index, `predraft dataset build` from "
-                  "training data.")
-
-
-@consent_app.command("include")
-def consent_include(name: Annotated[str, typer.Argument(help="The contact's name as in the corpus.")]) -> None:
-    """Include a contact again."""
-    with state.corpus() as corpus:
-        person = corpus.set_consent(name, excluded=False)
-    console.print(f"Included [bold]{person.name}[/].")
-
-
-@consent_app.command("list")
-def consent_list() -> None:
-    """List excluded contacts and the mode applied to them."""
-    with state.corpus() as corpus:
-        excluded = [p.name for p in corpus.people() if p.consent == "exclude"]
-    mode = state.settings().privacy.consent_mode
-    if not excluded:
-        console.print("No contact is excluded.")
-    for name in excluded:
-        console.print(f"{name}\texcluded ({mode})")
 
 
 @app.command(rich_help_panel=COLLECT)

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assistant.cli.app import DRAFT, app, console, console_err, override, state
+from assistant.config import Settings
 
 if TYPE_CHECKING:  # the graph pulls in torch and llama.cpp: imported when a command runs, not for --help
     from graphs.predraft.api import ChainView
@@ -33,6 +34,15 @@ def parse_as_of(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is neither a year (2021) nor a date (2021-06-30)") from None
+
+
+def warn_about_lora(settings: Settings) -> None:
+    """One line on stderr while the LoRA in use was trained on messages of contacts excluded since."""
+    from training.provenance import lora_warning
+
+    warning = lora_warning(settings)
+    if warning is not None:
+        console_err.print(f"[yellow]warning:[/] {warning}")
 
 
 class _TokenStatus:
@@ -71,6 +81,7 @@ def draft(
 
     override("draft", candidates=candidates)
     when = parse_as_of(as_of)
+    warn_about_lora(state.settings())
     views: list[ChainView] = []
     with DraftChain(state.settings()) as chain, console_err.status("loading the model and the index") as status:
         tokens = _TokenStatus(status)

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assistant.cli.app import DRAFT, TRY, app, console, console_err, feedback_app, override, state
-from assistant.cli.draft_cmds import _step_json, _step_panel, parse_as_of
+from assistant.cli.draft_cmds import _step_json, _step_panel, parse_as_of, warn_about_lora
 from assistant.cli.progress import show_progress
 from assistant.config import Settings
 from assistant.corpus.store import Corpus
@@ -58,6 +58,7 @@ def review(
     from assistant.tui.app import review_app
 
     override("draft", candidates=candidates, depth=depth)
+    warn_about_lora(state.settings())
     review_app(state.settings(), open_ref=ref, as_of=parse_as_of(as_of)).run()
 
 

@@ -18,7 +18,10 @@ import hashlib
 import json
 import math
 import shutil
+import sqlite3
+import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,8 +31,9 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.corpus.store import Corpus
+from assistant.erase import vacuum
 from assistant.errors import PredraftError
-from assistant.privacy import PrivacyPolicy, usable_threads
+from assistant.privacy import Exclusions, PrivacyPolicy, usable_threads
 from assistant.retrieval.embed import Embedder, load_embedder
 from assistant.retrieval.exchanges import Evidence, Exchange, exchanges_from_thread
 from assistant.retrieval.search import mmr_select
@@ -72,11 +76,30 @@ def _metadata(e: Exchange) -> dict[str, str | int]:
             "answer": e.answer, "hash": _content_hash(e)}
 
 
+_TEXT_FIELDS = ("thread_title", "contact", "context", "reply", "answer")
+
+
 def _exchange(id_: str, meta: dict) -> Exchange:
     ts = datetime.fromtimestamp(meta["ts_ms"] / 1000, UTC)
     return Exchange(id=id_, thread_id=meta["thread_id"], thread_title=meta["thread_title"], contact=meta["contact"],
                     platform=meta["platform"], timestamp=ts, year=meta["year"], context=meta["context"],
                     reply=meta["reply"], answer=meta.get("answer", ""))  # indexes before answers were kept
+
+
+def _scrubbed(meta: dict, excluded: Exclusions) -> dict:
+    """The record with excluded contacts' names replaced in its text; an empty hash marks it changed."""
+    texts = {key: excluded.scrub(meta[key]) for key in _TEXT_FIELDS if key in meta}
+    if all(texts[key] == meta[key] for key in texts):
+        return meta
+    return {**meta, **texts, "hash": ""}
+
+
+def _is_uuid(name: str) -> bool:
+    try:
+        uuid.UUID(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _chunks(todo: list[Exchange], progress: Callable[[int, int], None] | None) -> Iterator[list[Exchange]]:
@@ -205,6 +228,7 @@ class ExchangeIndex:
         self._gap = timedelta(hours=settings.dataset.conversation_gap_hours)
         self._embedder = embedder
         settings.index_dir.mkdir(parents=True, exist_ok=True)
+        self._folder = settings.index_dir
         self._cache_dir = settings.index_dir / CACHE_DIR
         self._client = chromadb.PersistentClient(
             path=str(settings.index_dir), settings=chromadb.Settings(anonymized_telemetry=False)
@@ -214,10 +238,10 @@ class ExchangeIndex:
 
     # ---- store -------------------------------------------------------------------------------
 
-    def _open_collection(self) -> chromadb.Collection:
+    def _open_collection(self, name: str | None = None) -> chromadb.Collection:
         # Vectors come from our own Embedder: Chroma's default function would try to download a model.
         return self._client.get_or_create_collection(
-            self.config.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            name or self.config.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
 
     @property
@@ -245,6 +269,12 @@ class ExchangeIndex:
         return self._cache
 
     def _rebuild_cache(self, count: int) -> _SearchCache:
+        cache = _SearchCache.sorted_union([_SearchCache.from_records(*self._records(count))])
+        cache.save(self._cache_dir, str(self._collection.id))
+        return cache
+
+    def _records(self, count: int) -> tuple[list[str], np.ndarray, list[dict]]:
+        """Every exchange in Chroma: ids, vectors (n, dim) and metadata."""
         ids: list[str] = []
         vectors: list[np.ndarray] = []
         metadatas: list[dict] = []
@@ -254,10 +284,52 @@ class ExchangeIndex:
             ids += got["ids"]
             vectors.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1))
             metadatas += got["metadatas"]
-        matrix = np.concatenate(vectors) if vectors else np.zeros((0, 0), np.float32)
-        cache = _SearchCache.sorted_union([_SearchCache.from_records(ids, matrix, metadatas)])
-        cache.save(self._cache_dir, str(self._collection.id))
-        return cache
+        return ids, (np.concatenate(vectors) if vectors else np.zeros((0, 0), np.float32)), metadatas
+
+    # ---- forgetting --------------------------------------------------------------------------
+
+    def forget(self, excluded: Exclusions) -> int:
+        """Remove the exchanges of the threads excluded contacts take part in, and their names from the
+        others, leaving no copy of their text in the index folder; returns how many exchanges went.
+
+        A record whose text changed gets an empty hash, so that the next `predraft index` embeds it again.
+        """
+        ids, vectors, metadatas = self._records(self.count())
+        keep = [i for i, meta in enumerate(metadatas) if not excluded.involves(meta["thread_id"])]
+        records = [_scrubbed(metadatas[i], excluded) for i in keep]
+        if len(keep) == len(ids) and records == [metadatas[i] for i in keep]:
+            return 0
+        self._rewrite(_SearchCache.from_records([ids[i] for i in keep], vectors[keep], records), records)
+        return len(ids) - len(keep)
+
+    def _rewrite(self, kept: _SearchCache, metadatas: list[dict]) -> None:
+        """Make `kept` (its vectors, with `metadatas`) the whole index, and leave nothing else on disk.
+
+        Chroma keeps what it deletes in its write-ahead log and in the free pages of its SQLite file, and
+        leaves a dropped collection's vector files behind (chroma-core/chroma#5259). So the records are
+        copied into a new collection (nothing is embedded), the old one is dropped and its folders
+        removed, and the file is vacuumed.
+        """
+        shutil.rmtree(self._cache_dir, ignore_errors=True)  # Chroma is about to change: no stale cache survives
+        self._cache = None
+        old_folders = [p for p in self._folder.iterdir() if p.is_dir() and _is_uuid(p.name)]
+        staging = f"{self.config.collection}.rewrite"
+        if staging in [c.name for c in self._client.list_collections()]:  # left by an interrupted rewrite
+            self._client.delete_collection(staging)
+        fresh = self._open_collection(staging)
+        page = self._client.get_max_batch_size()
+        for start in range(0, len(kept.ids), page):
+            rows = slice(start, start + page)
+            fresh.upsert(ids=kept.ids[rows].tolist(), embeddings=kept.vectors[rows], metadatas=metadatas[rows])
+        self._client.delete_collection(self.config.collection)
+        fresh.modify(name=self.config.collection)
+        self._collection = fresh
+        for folder in old_folders:
+            shutil.rmtree(folder)
+        with closing(sqlite3.connect(self._folder / "chroma.sqlite3")) as db:
+            vacuum(db)
+        self._cache = _SearchCache.sorted_union([kept])
+        self._cache.save(self._cache_dir, str(self._collection.id))
 
     # ---- indexing ----------------------------------------------------------------------------
 

@@ -7,10 +7,12 @@ the hit rate from there. Writes are idempotent (a rerun node records nothing twi
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant.erase import vacuum
 from assistant.migrations import Migration, apply_migrations, run_script
 
 
@@ -84,6 +86,18 @@ class ChainLedger:
                    created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
                 (o.chain_id, o.step, o.thread_id, o.predicted, o.actual, o.similarity, int(o.hit), _now()),
             )
+
+    def chains_of(self, thread_ids: Collection[int]) -> set[str]:
+        marks = ",".join("?" * len(thread_ids))
+        return {r[0] for r in self.db.execute(f"SELECT chain_id FROM chains WHERE thread_id IN ({marks})", tuple(thread_ids))}
+
+    def forget(self, chain_ids: Collection[str]) -> int:
+        """Delete these chains and their prediction outcomes, leaving no copy in the file; how many outcomes went."""
+        with self.db:
+            gone = sum(self.db.execute("DELETE FROM predictions WHERE chain_id = ?", (c,)).rowcount for c in chain_ids)
+            self.db.executemany("DELETE FROM chains WHERE chain_id = ?", [(c,) for c in chain_ids])
+        vacuum(self.db)
+        return gone
 
     def prediction_counts(self) -> dict[str, int]:
         hits, total = self.db.execute("SELECT coalesce(sum(hit), 0), count(*) FROM predictions").fetchone()
