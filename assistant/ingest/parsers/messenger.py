@@ -9,6 +9,9 @@ Meta writes each non-ASCII character as its UTF-8 bytes shown as latin-1 charact
 A file is repaired only when it looks like that as a whole (`is_meta_mojibake`), so a correctly encoded
 file (one a repair tool re-saved, say) keeps a deliberate "Ã©".
 
+A file may lack "participants" and "title" (trimmed by hand or by another tool): the participants are
+then who wrote, and the title is read from the folder's name (`folder_title`).
+
 Reactions are lists on a message, and Meta gives messages no ids to point a reaction at, so they are
 left out. Instagram's "Reacted 😂 to your message" and "Liked a message" notices are messages in the
 export; they become Kind.REACTION.
@@ -17,8 +20,10 @@ export; they become Kind.REACTION.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -31,6 +36,7 @@ from assistant.ingest.jsonstream import BOM, Record, json_items
 from assistant.ingest.registry import register
 
 THREAD_FILE = re.compile(r"message_(\d+)\.json")
+THREAD_FOLDER = re.compile(r"(.+)_\d+")  # <title folded to letters and digits>_<thread id>
 HEADER_ITEMS = frozenset({"participants", "title", "thread_path", "thread_type"})
 MESSAGE_ITEM = "messages.item"
 MEDIA_FIELDS = (("photos", "image"), ("videos", "video"), ("audio_files", "audio"), ("gifs", "gif"),
@@ -78,6 +84,20 @@ def platform_of(path: Path, head: bytes) -> str:
         if name.startswith(("facebook-", "facebook_")):
             return "messenger"
     return "messenger"
+
+
+def folded(name: str) -> str:
+    """A name the way Meta folds it into a thread folder's: lowercase letters and digits, no accents."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if c.isascii() and c.isalnum()).lower()
+
+
+def folder_title(folder: Path, names: Iterable[str]) -> str | None:
+    """The title of a thread folder ("mayakovac_10158234567890123"): the participant it is named after,
+    else the name without its id; None for a folder Meta did not name."""
+    match = THREAD_FOLDER.fullmatch(folder.name)
+    if match is None:
+        return None
+    return next((name for name in names if folded(name) == folded(match[1])), match[1])
 
 
 def strings_in(value: Any) -> Iterator[str]:
@@ -150,7 +170,7 @@ def read_thread_file(file: Path) -> tuple[Record, list[Any]]:
         elif event == "start_array" and prefix == "messages":
             found = True
     if not found:
-        raise ParseError(file, 'a Messenger or Instagram thread file with "participants" and "messages"')
+        raise ParseError(file, 'a Messenger or Instagram thread file with "messages"')
     return Record(header, file, "thread header"), messages
 
 
@@ -169,7 +189,7 @@ class _MetaThreads(Parser):
         if not files:
             return 0.0
         head = read_head(files[-1], 16384).removeprefix(BOM).lstrip()
-        looks_meta = head.startswith(b"{") and b'"participants"' in head and (
+        looks_meta = head.startswith(b"{") and (b'"participants"' in head or b'"messages"' in head) and (
             b'"sender_name"' in head or b'"timestamp_ms"' in head or b'"thread_path"' in head)
         if not looks_meta:
             return 0.0
@@ -180,24 +200,33 @@ class _MetaThreads(Parser):
         files = thread_files(path) if path.is_dir() else [path]
         if not files:
             raise ParseError(path, "a thread folder holding message_1.json")
+        folder = path if path.is_dir() else path.parent
+        describe: Callable[..., ParsedThread] | None = None
         thread: ParsedThread | None = None
+        wrote: dict[str, None] = {}  # an ordered set: who wrote, first message first
         for file in files:
             header, messages = read_thread_file(file)
             fix = repair if is_meta_mojibake(strings_in([header.data, messages])) else str
-            if thread is None:
-                thread = self._thread(header, path, fix)
+            if describe is None:
+                describe = partial(self._thread, header, folder, fix)
+                thread = describe()
                 yield thread
             for index in reversed(range(len(messages))):
-                yield self._message(Record.of(messages[index], file, f"message #{index + 1}"), thread, fix)
+                event = self._message(Record.of(messages[index], file, f"message #{index + 1}"), thread, fix)
+                if isinstance(event, ParsedMessage) and event.sender:
+                    wrote.setdefault(event.sender)
+                yield event
+        if (final := describe(wrote)) != thread:  # the file lists no participants, or not everyone who wrote
+            yield final
 
-    def _thread(self, header: Record, path: Path, fix: Callable[[str], str]) -> ParsedThread:
-        names = [fix(p.text("name") or "") for p in header.records("participants")]
-        names = [n for n in names if n]
-        folder = path if path.is_dir() else path.parent
+    def _thread(self, header: Record, folder: Path, fix: Callable[[str], str], wrote: Iterable[str] = ()
+                ) -> ParsedThread:
+        listed = [fix(p.text("name") or "") for p in header.records("participants")]
+        names = tuple(dict.fromkeys(n for n in (*listed, *wrote) if n))
         key = header.text("thread_path") or f"{folder.parent.name}/{folder.name}"
-        title = fix(header.text("title") or "") or ", ".join(names) or folder.name
+        title = fix(header.text("title") or "") or folder_title(folder, names) or ", ".join(names) or folder.name
         is_group = header.text("thread_type") == "RegularGroup" or len(names) > 2
-        return ParsedThread(key=key, platform=self.platform, title=title, participants=tuple(names), is_group=is_group)
+        return ParsedThread(key=key, platform=self.platform, title=title, participants=names, is_group=is_group)
 
     def _message(self, rec: Record, thread: ParsedThread, fix: Callable[[str], str]) -> ParsedMessage | ParseWarning:
         stamp = rec.number("timestamp_ms")

@@ -4,14 +4,18 @@ One chat: {name, type, id, messages: [...]}. Whole account: {..., chats: {list: 
 left_chats: {list: [...]}}. Account exports reach gigabytes, so messages are streamed one at a time.
 `date` is the exporting machine's local time and `date_unixtime` the instant; their difference is the
 offset the user lived in, kept on each message (it changes with daylight saving time).
+
+Telegram Desktop writes a chat's name, type and id before its messages. Files trimmed or rewritten by
+other tools may put them after, or leave the id out; such a chat is read again once its header is known
+(`TelegramParser.parse`), so memory stays flat whatever the key order.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,7 +28,9 @@ from assistant.ingest.stream_state import StreamedThread
 CHAT_PREFIXES = ("", "chats.list.item", "left_chats.list.item")
 CHAT_LISTS = ("chats.list", "left_chats.list")
 HEADER_KEYS = ("name", "type", "id")
+ITEMS = frozenset({f"{p}.{k}".lstrip(".") for p in CHAT_PREFIXES for k in (*HEADER_KEYS, "messages.item")})
 ONE_TO_ONE = {"personal_chat", "bot_chat", "saved_messages"}
+NAMELESS = ("saved_messages", "replies")  # chat types Telegram writes without a "name"
 MEDIA_TYPES = {
     "sticker": "sticker",
     "voice_message": "audio",
@@ -95,22 +101,26 @@ def fixed_zone(minutes: int) -> timezone:
 
 
 def message_time(rec: Record) -> datetime:
-    """Aware when `date_unixtime` is there (exports since 2022), else the naive local `date`."""
-    local_text = rec.text("date")
-    if local_text is None:
-        raise ParseError(rec.path, 'a "date"', location=rec.location)
+    """Aware with the writer's offset when both fields are there (exports since 2022), the naive local
+    `date` when alone (older exports), UTC when a tool kept only the instant `date_unixtime`."""
+    local_text, unix = rec.text("date"), rec.ident("date_unixtime")
+    if local_text is None and unix is None:
+        raise ParseError(rec.path, 'a "date" or a "date_unixtime"', location=rec.location)
     try:
-        local = datetime.fromisoformat(local_text).replace(tzinfo=None)
-        unix = rec.ident("date_unixtime")
+        local = None if local_text is None else datetime.fromisoformat(local_text).replace(tzinfo=None)
         if unix is None:
             return local
         seconds = int(unix)
+        if local is None:
+            return datetime.fromtimestamp(seconds, UTC)
         minutes = round(((local - EPOCH).total_seconds() - seconds) / 60)
         if abs(minutes) > MAX_OFFSET_MIN:  # the two fields disagree: trust the instant
             minutes = 0
         return datetime.fromtimestamp(seconds, fixed_zone(minutes))
     except (ValueError, OverflowError, OSError) as exc:
-        raise ParseError(rec.path, "an ISO date and a Unix time", location=rec.location, found=local_text) from exc
+        found = " / ".join(v for v in (local_text, unix) if v is not None)
+        raise ParseError(rec.path, 'an ISO "date" and whole seconds in "date_unixtime"', location=rec.location,
+                         found=found) from exc
 
 
 def media_of(rec: Record) -> str | None:
@@ -142,26 +152,53 @@ class _Chat(StreamedThread):
     """A chat being read: its header fields, then its messages as they stream by."""
 
     prefix: str  # where the chat sits in the JSON: "" for a one-chat export, else "chats.list.item"...
+    writers: set[str] = field(default_factory=set)  # from_id (else name) of each writer, to key a chat without id
+
+    def label(self) -> str:
+        known = self.thread.key if self.thread else self.header.get("id") or self.header.get("name")
+        return f"chat {known}" if known else "chat"
 
     def where(self) -> str:
-        chat = f"chat {self.header.get('id')}" if "id" in self.header else "chat"
-        return f"{chat}, after message id {self.last_id}" if self.last_id else chat
+        return f"{self.label()}, after message id {self.last_id}" if self.last_id else self.label()
+
+    def ready(self) -> bool:
+        """Whether the header is whole: its fields are optional and may follow the messages. A null name
+        is a deleted account's; a missing or null id is derived by `key`, from all the messages."""
+        h = self.header
+        return h.get("id") is not None and "type" in h and ("name" in h or h["type"] in NAMELESS)
+
+    def note(self, value: object) -> None:
+        """A message passing before the header is whole: only who wrote it is kept, for `key`."""
+        rec = self.next_record(value, scope=f"{self.label()}, ")
+        writer = rec.data.get("from_id") or rec.data.get("from")
+        if isinstance(writer, str):
+            self.writers.add(writer)
+
+    def again(self) -> _Chat:
+        """This chat, for the pass that reads its messages once the header is known, counting them anew."""
+        chat = _Chat(self.file, self.prefix, self.writers)
+        chat.header = self.header
+        return chat
+
+    def key(self, kind: str, name: str | None) -> str:
+        """The key of a chat without an id, the same when the chat is exported again: its type and name,
+        else who wrote in it (else the export's folder). It cannot be taken for an id, which is a number."""
+        who = name or ",".join(sorted(self.writers)) or self.file.parent.name
+        return f"{kind}:{who}"
 
     def start(self) -> ParsedThread:
         header = Record(self.header, self.file, self.where())
-        key = header.ident("id")
-        if key is None:
-            raise ParseError(self.file, "the chat's \"id\" before its \"messages\"", location=self.where())
         kind = header.text("type") or "personal_chat"
-        title = header.text("name") or ("Saved Messages" if kind == "saved_messages" else "Deleted Account")
+        name = header.text("name")
+        title = name or ("Saved Messages" if kind == "saved_messages" else "Deleted Account")
         participants = (title,) if kind == "personal_chat" else ()
-        self.thread = ParsedThread(key=key, platform=TelegramParser.platform, title=title,
-                                   participants=participants, is_group=kind not in ONE_TO_ONE)
+        self.thread = ParsedThread(key=header.ident("id") or self.key(kind, name), platform=TelegramParser.platform,
+                                   title=title, participants=participants, is_group=kind not in ONE_TO_ONE)
         return self.thread
 
     def message(self, value: object) -> ParsedMessage | ParseWarning:
         assert self.thread is not None
-        rec = self.next_record(value, scope=f"chat {self.thread.key}, ")
+        rec = self.next_record(value, scope=f"{self.label()}, ")
         kind = rec.text("type") or "message"
         when = message_time(rec)
         common = dict(thread_key=self.thread.key, timestamp=when, message_id=self.last_id)
@@ -184,7 +221,7 @@ class _Chat(StreamedThread):
             kind=Kind.MEDIA if media else Kind.TEXT,
             media=media,
             reply_to=rec.ident("reply_to_message_id"),
-            edited="edited" in rec.data,
+            edited="edited" in rec.data or "edited_unixtime" in rec.data,
             forwarded="forwarded_from" in rec.data,
             **common,
         )
@@ -205,27 +242,43 @@ class TelegramParser(Parser):
 
     def parse(self, path: Path) -> Iterator[Event]:
         file = export_file(path)
-        items = {f"{p}.messages.item".lstrip(".") for p in CHAT_PREFIXES}
-        items |= {f"{p}.{k}".lstrip(".") for p in CHAT_PREFIXES for k in HEADER_KEYS}
+        later: dict[int, _Chat] = {}
+        yield from self._read(file, later)
+        if later:  # chats whose messages came before their header was whole: their turn now
+            yield from self._read(file, later, again=True)
+
+    def _read(self, file: Path, later: dict[int, _Chat], again: bool = False) -> Iterator[Event]:
+        """One pass over the file. The first yields every chat whose header comes whole before its messages
+        and puts the others in `later`, by their place in the file; a second pass reads only those."""
         chat: _Chat | None = None
+        place = -1
         found = False
-        for prefix, event, value in json_items(file, items, where=lambda: chat.where() if chat else "top level"):
+        for prefix, event, value in json_items(file, ITEMS, where=lambda: chat.where() if chat else "top level"):
             if prefix in CHAT_PREFIXES and event == "start_map":
+                place += 1
                 chat = _Chat(file, prefix)
+                if again:
+                    chat = later[place].again() if place in later else None
             elif prefix in CHAT_LISTS and event == "start_array":
                 found = True
             elif chat is None:
                 continue
-            elif event == "item" and prefix.endswith("messages.item"):  # the array opened: chat.start() ran
-                yield chat.message(value)
+            elif event == "item" and prefix.endswith("messages.item"):
+                if chat.thread is not None:
+                    yield chat.message(value)
+                else:
+                    chat.note(value)
             elif event == "item":
                 chat.header[prefix.rpartition(".")[2]] = value
             elif event == "start_array" and prefix == f"{chat.prefix}.messages".lstrip("."):
                 found = True
-                yield chat.start()
+                if again or chat.ready():
+                    yield chat.start()
+                else:
+                    later[place] = chat
             elif event == "end_map" and prefix == chat.prefix:
                 if chat.thread is not None:
                     yield chat.finish()
                 chat = None
-        if not found:
+        if not found and not again:
             raise ParseError(file, 'a Telegram export: a chat with "messages", or an account export with "chats"')

@@ -1,4 +1,5 @@
 import json
+import random
 import tempfile
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -18,6 +19,7 @@ FIXTURES = Path(__file__).parents[2] / "fixtures" / "discord"
 DM = FIXTURES / "Direct Messages - Maya [1087654321098765432].json"
 SERVER = FIXTURES / "Ridgeline Climbers - Text Channels - general [1102345678901234567].json"
 GROUP_DM = FIXTURES / "Direct Messages - Group - trip crew [1150000000000000001].json"
+DELETED = FIXTURES / "Direct Messages - Group - font crew [1170000000000000001].json"  # three deleted accounts
 PARSER = DiscordParser()
 CEST, EDT = timezone(timedelta(hours=2)), timezone(timedelta(hours=-4))
 
@@ -31,7 +33,7 @@ def by_id(events: list) -> dict[str, ParsedMessage]:
 
 
 def test_detects_each_channel_file_and_nothing_else():
-    assert [detect(p).name for p in (DM, SERVER, GROUP_DM)] == ["discord"] * 3
+    assert [detect(p).name for p in (DM, SERVER, GROUP_DM, DELETED)] == ["discord"] * 4
     assert PARSER.detect(FIXTURES) == 0.0  # files only: an exporter folder mixes channels and media
     assert PARSER.detect(FIXTURES.parent / "telegram" / "ChatExport_2024-03-31" / "result.json") == 0.0
 
@@ -87,10 +89,58 @@ def test_group_dm_is_a_group_titled_by_its_name():
 
 def test_ingest_all_channels_then_rerun_adds_nothing(corpus, ingest_twice, stored, reimport_adds_nothing):
     result = ingest_twice(FIXTURES)
-    assert sorted((r.threads, r.messages_added) for r in result.reports) == [(1, 3), (1, 9), (1, 10)]
-    assert len(stored()) == 22
-    assert {t.title for t in corpus.threads()} == {"Maya", "trip crew", "Ridgeline Climbers / #general"}
+    assert sorted((r.threads, r.messages_added) for r in result.reports) == [(1, 3), (1, 7), (1, 9), (1, 10)]
+    assert len(stored()) == 29
+    assert {t.title for t in corpus.threads()} == {"Maya", "trip crew", "font crew", "Ridgeline Climbers / #general"}
     reimport_adds_nothing(PARSER, SERVER)
+
+
+def test_deleted_accounts_keep_their_messages_each_under_its_own_id(corpus, ingest_twice):
+    events = parsed(DELETED)
+    gone_a, gone_b = "Deleted User (601111111111111111)", "Deleted User (602222222222222222)"
+    # the exporter's "Deleted User" and the newer "deleted_user_<hex>" username are both deleted accounts;
+    # the placeholder account some of them were moved to stays plain "Deleted User"
+    assert events[-1].participants == ("Alex", gone_a, gone_b, "Deleted User")
+    m = by_id(events)
+    assert [(x.sender, x.kind, x.text) for x in m.values()] == [
+        ("Alex", Kind.TEXT, "anyone still have the photos from Fontainebleau?"),
+        (gone_a, Kind.TEXT, "I do, uploading tonight"),
+        (gone_b, Kind.TEXT, "send them to me too pls"),
+        (gone_a, Kind.MEDIA, ""),
+        ("Alex", Kind.TEXT, "legends, thanks!"),
+        ("Deleted User", Kind.TEXT, "who made this group again?"),
+        (None, Kind.SYSTEM, f"{gone_a} left the group."),
+    ]
+    assert m["05"].reply_to == "1190000000000000003"
+    ingest_twice(DELETED)
+    assert {p.name for p in corpus.people()} == {"Alex", gone_a, gone_b, "Deleted User"}
+
+
+def reordered(value: object, rng: random.Random) -> object:
+    """The same JSON value with the keys of every object shuffled, and the messages before the rest."""
+    if isinstance(value, dict):
+        shuffled = {k: reordered(value[k], rng) for k in rng.sample(list(value), len(value))}
+        return {"messages": shuffled.pop("messages"), **shuffled} if "messages" in shuffled else shuffled
+    return [reordered(v, rng) for v in value] if isinstance(value, list) else value
+
+
+@pytest.mark.parametrize("export", [DM, SERVER, GROUP_DM, DELETED], ids=lambda p: p.name[:28])
+def test_the_same_channel_with_keys_in_another_order_parses_the_same(tmp_path, export):
+    path = tmp_path / export.name
+    path.write_text(json.dumps(reordered(json.loads(export.read_text()), random.Random(5)), ensure_ascii=False))
+    assert next(iter(json.loads(path.read_text()))) == "messages"
+    assert detect(path).name == "discord"
+    assert parsed(path) == parsed(export)
+
+
+def test_a_channel_without_id_is_a_parse_error_naming_the_file(tmp_path):
+    data = json.loads(GROUP_DM.read_text())
+    del data["channel"]["id"]
+    path = tmp_path / "dm.json"
+    path.write_text(json.dumps({"messages": data.pop("messages"), **data}))
+    with pytest.raises(ParseError) as err:
+        parsed(path)
+    assert str(err.value) == f'{path}:header: expected a "channel" with an "id"'
 
 
 def test_truncated_export_names_the_file_and_last_message(tmp_path, corpus):
@@ -125,7 +175,8 @@ def test_arbitrary_bytes_never_crash(parser_contract, data):
 
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=25),
+    st.none() | st.booleans() | st.integers() | st.text(max_size=25)
+    | st.sampled_from(["Deleted User", "deleted_user_0a"]),  # so the fuzzing reaches the deleted accounts' ids
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
         st.sampled_from(["id", "name", "nickname", "fileName", "messageId", "type", "content"]), inner, max_size=3),
     max_leaves=8,
@@ -142,10 +193,11 @@ MESSAGES = st.dictionaries(st.sampled_from(MESSAGE_KEYS), JSON_VALUES, max_size=
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(channel=st.dictionaries(st.sampled_from(["id", "type", "name"]), JSON_VALUES),
-       message_list=st.lists(MESSAGES, max_size=3))
-def test_any_values_in_a_valid_skeleton_never_crash(parser_contract, channel, message_list):
+       message_list=st.lists(MESSAGES, max_size=3), header_last=st.booleans())
+def test_any_values_in_a_valid_skeleton_never_crash(parser_contract, channel, message_list, header_last):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "export.json"
-        path.write_text(json.dumps({"guild": {"id": "0", "name": "Direct Messages"}, "channel": channel,
-                                    "messages": message_list}))
+        header = {"guild": {"id": "0", "name": "Direct Messages"}, "channel": channel}
+        export = {"messages": message_list, **header} if header_last else {**header, "messages": message_list}
+        path.write_text(json.dumps(export))
         parser_contract(PARSER, path)

@@ -1,4 +1,5 @@
 import json
+import random
 import shutil
 import tempfile
 from collections import Counter
@@ -11,7 +12,13 @@ from hypothesis import strategies as st
 
 from assistant.corpus import Kind, ParsedMessage, ParsedThread, ParseWarning
 from assistant.ingest.base import ParseError
-from assistant.ingest.parsers.messenger import InstagramParser, MessengerParser, instant, is_meta_mojibake
+from assistant.ingest.parsers.messenger import (
+    InstagramParser,
+    MessengerParser,
+    folder_title,
+    instant,
+    is_meta_mojibake,
+)
 from assistant.ingest.registry import detect
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "messenger"
@@ -21,6 +28,11 @@ GROUP = INBOX / "lyontrip_6543210987654321"
 REENCODED = FIXTURES / "reencoded" / "messages" / "inbox" / "noorhaddad_20987654321"
 IG = (FIXTURES / "instagram-alex.moreau-2024-05-20" / "your_instagram_activity" / "messages" / "inbox"
       / "jonas.berg_17845678901234567")
+# Files with "messages" alone: no "participants", no "title", no "thread_path"
+IG_BARE = (FIXTURES / "instagram-alex.moreau-2024-06-10" / "your_instagram_activity" / "messages" / "inbox"
+           / "mayakovac_17851234567890123")
+FB_BARE = (FIXTURES / "facebook-alexmoreau-2024-06-10" / "your_activity_across_facebook" / "messages" / "inbox"
+           / "boulderbuddies_7654321098765432")
 MESSENGER, INSTAGRAM = MessengerParser(), InstagramParser()
 
 
@@ -112,14 +124,93 @@ def test_a_whole_export_goes_through_the_runner_thread_by_thread(corpus, ingest_
     result = ingest_twice(FIXTURES)
     assert sorted((r.format, r.path.rsplit("/", 1)[-1], r.messages_added, len(r.warnings)) for r in result.reports) == [
         ("instagram", "jonas.berg_17845678901234567", 8, 0),
+        ("instagram", "mayakovac_17851234567890123", 5, 0),
+        ("messenger", "boulderbuddies_7654321098765432", 6, 0),
         ("messenger", "lyontrip_6543210987654321", 6, 0),
         ("messenger", "mayakovac_10158234567890123", 10, 1),
         ("messenger", "noorhaddad_20987654321", 3, 0),
     ]
-    assert len(stored()) == 27
-    assert Counter(t.platform for t in corpus.threads()) == {"messenger": 3, "instagram": 1}
+    assert len(stored()) == 38
+    assert Counter(t.platform for t in corpus.threads()) == {"messenger": 4, "instagram": 2}
+    bare = corpus.thread("inbox/boulderbuddies_7654321098765432")
+    assert (bare.title, bare.participants, bare.is_group) == (
+        "boulderbuddies", ("Lea Hoffmann", "Alex Moreau", "Jonas Berg"), True)
     # Meta gives messages no ids: a re-export is recognised by sender, time and text alone
     reimport_adds_nothing(MESSENGER, MAYA)
+
+
+def test_a_file_of_messages_alone_is_detected_and_its_participants_are_who_wrote():
+    assert [detect(p, 0.5).name for p in (IG_BARE, FB_BARE)] == ["instagram", "messenger"]
+    events = list(INSTAGRAM.parse(IG_BARE))
+    threads, messages, warnings = split(events)
+    key = "inbox/mayakovac_17851234567890123"
+    # Who wrote is known once the messages have passed: the thread comes again, complete, at the end.
+    assert threads == [
+        ParsedThread(key=key, platform="instagram", title="mayakovac"),
+        ParsedThread(key=key, platform="instagram", title="Maya Kovač", participants=("Maya Kovač", "Alex Moreau")),
+    ]
+    assert events[0] == threads[0] and events[-1] == threads[1] and not warnings
+    # the mojibake of names and words is repaired as in a complete file
+    assert [(m.sender, m.kind, m.media, m.text) for m in messages] == [
+        ("Maya Kovač", Kind.TEXT, None, "Ça marche pour samedi ? 😊"),
+        ("Alex Moreau", Kind.TEXT, None, "oui ! on se retrouve à la salle"),
+        ("Maya Kovač", Kind.REACTION, None, "Reacted ❤ to your message "),
+        ("Maya Kovač", Kind.MEDIA, "image", ""),
+        ("Alex Moreau", Kind.TEXT, "link", "regarde ça"),
+    ]
+    assert messages[0].timestamp == at(2024, 6, 8, 17, 2, 11)
+
+
+def test_participants_of_a_bare_thread_come_from_all_its_files():
+    threads, messages, _ = split(list(MESSENGER.parse(FB_BARE)))
+    assert threads[-1] == ParsedThread(
+        key="inbox/boulderbuddies_7654321098765432", platform="messenger", title="boulderbuddies",
+        participants=("Lea Hoffmann", "Alex Moreau", "Jonas Berg"), is_group=True)
+    assert [m.timestamp for m in messages] == sorted(m.timestamp for m in messages)
+    assert (messages[2].text, messages[3].kind) == ("parfait, à jeudi", Kind.SYSTEM)
+
+
+def test_a_bare_file_outside_a_thread_folder_is_titled_by_who_wrote(tmp_path):
+    folder = tmp_path / "Downloads"
+    folder.mkdir()
+    shutil.copy(IG_BARE / "message_1.json", folder)
+    assert INSTAGRAM.detect(folder / "message_1.json") == 0.9  # its photo's path says Instagram
+    threads, _, _ = split(list(INSTAGRAM.parse(folder / "message_1.json")))
+    assert (threads[-1].key, threads[-1].title) == (f"{tmp_path.name}/Downloads", "Maya Kovač, Alex Moreau")
+
+
+@pytest.mark.parametrize(("folder", "expected"), [
+    ("mayakovac_10158234567890123", "Maya Kovač"),  # the participant the folder is named after
+    ("jonas.berg_17845678901234567", "Jonas Berg"),  # Instagram keeps the username's dot
+    ("maya_12345", "maya"),
+    ("Downloads", None),
+])
+def test_title_from_the_thread_folder(folder, expected):
+    assert folder_title(Path(folder), ["Alex Moreau", "Maya Kovač", "Jonas Berg"]) == expected
+
+
+@pytest.mark.parametrize("thread", [MAYA, IG, IG_BARE], ids=lambda p: p.name)
+def test_the_same_thread_with_keys_in_another_order_parses_the_same(tmp_path, thread):
+    rng = random.Random(3)
+
+    def shuffled(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: shuffled(value[k]) for k in rng.sample(list(value), len(value))}
+        return [shuffled(v) for v in value] if isinstance(value, list) else value
+
+    copy = shutil.copytree(thread, tmp_path / thread.parent.name / thread.name)
+    for file in copy.glob("message_*.json"):
+        data = shuffled(json.loads(file.read_text()))
+        file.write_text(json.dumps({"messages": data.pop("messages"), **data}))  # and the header after them
+    assert list(MESSENGER.parse(copy)) == list(MESSENGER.parse(thread))
+
+
+def test_a_file_without_messages_is_a_parse_error_naming_it(tmp_path):
+    (tmp_path / "message_1.json").write_text('{"participants": [{"name": "Maya"}], "title": "Maya"}')
+    with pytest.raises(ParseError) as err:
+        list(MESSENGER.parse(tmp_path))
+    expected = 'expected a Messenger or Instagram thread file with "messages"'
+    assert str(err.value) == f"{tmp_path / 'message_1.json'}: {expected}"
 
 
 def test_truncated_file_names_the_file_and_position(tmp_path):
@@ -186,9 +277,10 @@ MESSAGES = st.dictionaries(st.sampled_from(MESSAGE_KEYS), JSON_VALUES, max_size=
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(header=st.dictionaries(st.sampled_from(["participants", "title", "thread_path", "thread_type"]), JSON_VALUES),
-       message_list=st.lists(MESSAGES, max_size=3))
-def test_any_values_in_a_valid_skeleton_never_crash(parser_contract, header, message_list):
+       message_list=st.lists(MESSAGES, max_size=3), header_last=st.booleans())
+def test_any_values_in_a_valid_skeleton_never_crash(parser_contract, header, message_list, header_last):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "message_1.json"
-        path.write_text(json.dumps({**header, "messages": message_list}))
+        thread = {"messages": message_list, **header} if header_last else {**header, "messages": message_list}
+        path.write_text(json.dumps(thread))
         parser_contract(MESSENGER, path)

@@ -1,7 +1,9 @@
 import json
+import random
 import tempfile
+import tracemalloc
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ FIXTURES = Path(__file__).parents[2] / "fixtures" / "telegram"
 SINGLE = FIXTURES / "ChatExport_2024-03-31"
 ACCOUNT = FIXTURES / "DataExport_2024-04-02"
 LEGACY = FIXTURES / "ChatExport_2020-07-15"
+MINIMAL = FIXTURES / "ChatExport_2024-06-02"  # name and type but no id; times as date_unixtime alone
 PARSER = TelegramParser()
 CET, CEST = timezone(timedelta(hours=1)), timezone(timedelta(hours=2))
 
@@ -118,6 +121,109 @@ def test_ingest_both_exports_then_rerun_adds_nothing(corpus, ingest_twice, store
     reimport_adds_nothing(PARSER, ACCOUNT)
 
 
+def test_a_chat_without_id_nor_local_dates_is_keyed_by_type_and_name():
+    assert detect(MINIMAL, 0.5).name == "telegram"
+    events = parsed(MINIMAL)
+    key = "personal_chat:Jonas Berg"
+    assert events[0] == ParsedThread(key=key, platform="telegram", title="Jonas Berg", participants=("Jonas Berg",))
+    assert events[-1].participants == ("Jonas Berg", "Alex Moreau")
+    by_id = messages(events)
+    assert {m.thread_key for m in by_id.values()} == {key} and len(by_id) == 6
+    # date_unixtime is an instant and says nothing of the writer's offset
+    assert by_id["311"].timestamp == datetime(2024, 6, 2, 9, 40, 12, tzinfo=UTC)
+    assert by_id["312"].text == "yes, train at 7: https://example.org/bahn/rosenheim"
+    assert (by_id["313"].kind, by_id["313"].text) == (Kind.SYSTEM, "Jonas Berg called (95 s)")
+    assert (by_id["314"].media, by_id["314"].text, by_id["314"].reply_to) == ("image", "summit ☀️", "312")
+    assert by_id["315"].edited and not by_id["314"].edited  # edited_unixtime without "edited"
+    assert (by_id["316"].kind, by_id["316"].media, by_id["316"].sender) == (Kind.MEDIA, "audio", "Jonas Berg")
+
+
+def test_a_chat_without_id_goes_through_the_runner_and_a_reexport_finds_it(corpus, ingest_twice, stored,
+                                                                            reimport_adds_nothing):
+    result = ingest_twice(MINIMAL)
+    assert [(r.threads, r.messages_added) for r in result.reports] == [(1, 6)]
+    assert [m.utc_offset_min for m in stored()] == [0] * 6
+    assert corpus.thread("personal_chat:Jonas Berg").participants == ("Jonas Berg", "Alex Moreau")
+    reimport_adds_nothing(PARSER, MINIMAL)
+
+
+def test_a_chat_without_id_nor_name_is_keyed_by_who_wrote(tmp_path):
+    data = json.loads((MINIMAL / "result.json").read_text())
+    del data["name"]
+    (tmp_path / "result.json").write_text(json.dumps(data))
+    events = parsed(tmp_path)
+    assert (events[0].key, events[0].title) == ("personal_chat:user4012345678,user6123456789", "Deleted Account")
+    assert len(messages(events)) == 6
+
+
+def reordered(value: object, order) -> object:
+    """The same JSON value with the keys of every object put in `order`."""
+    if isinstance(value, dict):
+        return {k: reordered(value[k], order) for k in order(list(value))}
+    if isinstance(value, list):
+        return [reordered(v, order) for v in value]
+    return value
+
+
+def by_thread(events: list) -> tuple[dict[str, list], set]:
+    """Each thread's events in order; a chat whose header follows its messages comes after the others."""
+    threads: dict[str, list] = {}
+    for e in events:
+        if not isinstance(e, ParseWarning):
+            threads.setdefault(e.key if isinstance(e, ParsedThread) else e.thread_key, []).append(e)
+    return threads, {e for e in events if isinstance(e, ParseWarning)}
+
+
+def shuffle(seed: int):
+    rng = random.Random(seed)
+    return lambda keys: rng.sample(keys, len(keys))
+
+
+@pytest.mark.parametrize("export", [SINGLE, ACCOUNT, LEGACY, MINIMAL], ids=lambda p: p.name)
+@pytest.mark.parametrize("order", [lambda keys: keys[::-1], shuffle(1), shuffle(2)], ids=["reversed", "seed1", "seed2"])
+def test_the_same_chats_with_keys_in_another_order_parse_the_same(tmp_path, export, order):
+    data = json.loads((export / "result.json").read_text())
+    (tmp_path / "result.json").write_text(json.dumps(reordered(data, order), ensure_ascii=False))
+    assert detect(tmp_path, 0.5).name == "telegram"
+    assert by_thread(parsed(tmp_path)) == by_thread(parsed(export))
+
+
+def test_messages_before_their_chat_header_are_read_again_not_kept(tmp_path):
+    count = 20_000
+    chat = {"messages": [{"id": i, "type": "message", "date_unixtime": str(1717321212 + i), "from": "Jonas Berg",
+                          "from_id": "user6123456789", "text": f"message {i} " + "x" * 200} for i in range(count)],
+            "type": "personal_chat", "name": "Jonas Berg", "id": 6123456789}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(chat))
+    del chat
+    tracemalloc.start()
+    try:
+        events = PARSER.parse(path)
+        assert next(events).key == "6123456789"
+        assert sum(isinstance(e, ParsedMessage) for e in events) == count
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < path.stat().st_size / 4  # kept, the messages would take more than the file
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"date_unixtime": None}, 'expected a "date" or a "date_unixtime"'),
+    ({"date_unixtime": "soon"}, """expected an ISO "date" and whole seconds in "date_unixtime", found 'soon'"""),
+    ({"date": "2024-13-01T00:00:00"}, 'expected an ISO "date" and whole seconds in "date_unixtime", '
+                                      "found '2024-13-01T00:00:00 / 1717321263'"),
+])
+def test_a_message_without_a_usable_time_is_a_parse_error_naming_it(tmp_path, change, expected):
+    data = json.loads((MINIMAL / "result.json").read_text())
+    message = data["messages"][1] | change
+    data["messages"][1] = {k: v for k, v in message.items() if v is not None}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({"messages": data.pop("messages"), **data}))  # the header after the messages
+    with pytest.raises(ParseError) as err:
+        parsed(tmp_path)
+    assert str(err.value) == f"{path}:chat personal_chat:Jonas Berg, message id 312: {expected}"
+
+
 def test_truncated_export_names_the_file_chat_and_byte(tmp_path, corpus):
     whole = (SINGLE / "result.json").read_bytes()
     cut = whole[: whole.index(b'"id": 1004')]
@@ -130,6 +236,15 @@ def test_truncated_export_names_the_file_chat_and_byte(tmp_path, corpus):
     assert "complete, well-formed JSON" in message and "premature EOF" in message
     result = ingest_paths(corpus, [tmp_path], timezone="UTC")
     assert [f.path for f in result.failures] == [str(tmp_path)] and corpus.threads() == []
+
+
+def test_a_truncated_chat_without_id_is_named_by_its_name_and_last_message(tmp_path):
+    whole = (MINIMAL / "result.json").read_bytes()
+    cut = whole[: whole.index(b'"id": 314')]
+    (tmp_path / "result.json").write_bytes(cut)
+    with pytest.raises(ParseError) as err:
+        parsed(tmp_path)
+    assert f"result.json:chat Jonas Berg, after message id 313, byte {len(cut)}: expected complete" in str(err.value)
 
 
 def test_a_field_of_the_wrong_type_is_a_parse_error_naming_the_message(tmp_path):
@@ -168,9 +283,9 @@ JSON_VALUES = st.recursive(
     | st.dictionaries(st.sampled_from(["text", "type", "question"]), inner, max_size=3),
     max_leaves=8,
 )
-MESSAGE_KEYS = ["id", "type", "date", "date_unixtime", "from", "text", "text_entities", "photo", "file", "media_type",
-                "poll", "action", "actor", "members", "duration_seconds", "reply_to_message_id", "edited",
-                "forwarded_from", "title", "discard_reason"]
+MESSAGE_KEYS = ["id", "type", "date", "date_unixtime", "from", "from_id", "text", "text_entities", "photo", "file",
+                "media_type", "poll", "action", "actor", "members", "duration_seconds", "reply_to_message_id", "edited",
+                "edited_unixtime", "forwarded_from", "title", "discard_reason"]
 
 # A valid message with some fields replaced by anything, so the fuzzing gets past the first check.
 VALID_MESSAGE = {"id": 1, "type": "message", "date": "2024-03-30T21:14:05", "date_unixtime": "1711829645",
@@ -181,9 +296,10 @@ MESSAGES = st.dictionaries(st.sampled_from(MESSAGE_KEYS), JSON_VALUES, max_size=
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(header=st.dictionaries(st.sampled_from(["name", "type", "id"]), JSON_VALUES),
-       message_list=st.lists(MESSAGES, max_size=3))
-def test_any_values_in_a_valid_skeleton_never_crash(parser_contract, header, message_list):
+       message_list=st.lists(MESSAGES, max_size=3), header_last=st.booleans())
+def test_any_values_in_a_valid_skeleton_never_crash(parser_contract, header, message_list, header_last):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "result.json"
-        path.write_text(json.dumps({**header, "messages": message_list}))
+        chat = {"messages": message_list, **header} if header_last else {**header, "messages": message_list}
+        path.write_text(json.dumps(chat))
         parser_contract(PARSER, path)
