@@ -19,7 +19,7 @@ from assistant.config import Settings
 from assistant.feedback.store import Decision, FeedbackStore
 from graphs.predraft.api import DraftChain
 from tests.unit.graphs.graph_doubles import ScriptedBackend, WordsEmbedder
-from tests.worlds.consent import CONFIG, EXCLUDED, JORDAN_WORDS, PII, build_world
+from tests.worlds.consent import EXCLUDED, JORDAN_WORDS, PII, build_world
 from training.axolotl import prepare_run
 from training.dataset import dataset_dir
 from training.profiles import PROFILES
@@ -34,11 +34,11 @@ OLD_PROMPTS = {
 }
 
 
-@pytest.fixture
-def world(data_dir: Path, cli, monkeypatch: pytest.MonkeyPatch) -> Settings:
+@pytest.fixture(params=["drop-thread", "redact"])
+def world(request: pytest.FixtureRequest, data_dir: Path, cli, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setattr("assistant.models.load_backend", lambda settings, **_: ScriptedBackend())
     monkeypatch.setattr("assistant.retrieval.index.load_embedder", lambda *_: WordsEmbedder())
-    settings = build_world(data_dir)
+    settings = build_world(data_dir, consent_mode=request.param)
     assert cli("index").exit_code == 0
     return settings
 
@@ -86,7 +86,8 @@ def _train_run(settings: Settings) -> Path:
     lora.parent.mkdir()
     lora.write_bytes(b"GGUF")
     run.update(export={"lora": str(lora)})
-    (settings.data_dir / "predraft.toml").write_text(CONFIG.replace("[model]\n", f'[model]\nlora_path = "{lora}"\n'))
+    config = settings.data_dir / "predraft.toml"
+    config.write_text(config.read_text().replace("[model]\n", f'[model]\nlora_path = "{lora}"\n'))
     return lora
 
 
@@ -122,7 +123,9 @@ def test_consent_exclude_leaves_no_trace_of_them_in_what_was_built_before(cli, w
         # Jordan's chain, and Maya's two (reviewed, and the one `draft --json` left), which showed his evidence
         "chains": "3 deleted, with 2 prediction outcomes and 0 edits in progress",
         "datasets": "removed: default; `predraft dataset build --name NAME` rebuilds one",
-        "feedback export": "written again: 2 SFT examples, 2 preference pairs",
+        # redact mode keeps the decisions made in Jordan's chat, with his lines withheld
+        "feedback export": "written again: 2 SFT examples, 2 preference pairs" if world.privacy.consent_mode == "drop-thread"
+        else "written again: 4 SFT examples, 4 preference pairs",
     }
     assert (f"LoRA run {RUN} was trained on messages of {EXCLUDED} (its copies of the training text removed); train it "
             f"again without them: predraft dataset build --name default && predraft train --profile gemma3-270m-cpu "
@@ -144,3 +147,11 @@ def test_consent_include_then_index_brings_their_exchanges_back(cli, world: Sett
     assert "`predraft index` puts their exchanges back in the index" in " ".join(included.output.split())
     assert cli("index").exit_code == 0
     assert set(_holding(world.index_dir, MARKERS)["chroma.sqlite3"]) == set(MARKERS)
+
+
+def test_what_was_built_after_the_exclusion_is_kept_when_excluding_again(cli, world: Settings):
+    assert cli("consent", "exclude", EXCLUDED).exit_code == 0
+    assert cli("dataset", "build").exit_code == 0  # redact mode: Jordan's chats in it, his lines withheld
+    again = cli("consent", "exclude", EXCLUDED)
+    assert dict(_table_rows(again.output)) == {"index": "0 exchanges removed", "datasets": "none held them"}
+    assert dataset_dir(world, "default").is_dir()
