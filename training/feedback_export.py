@@ -24,6 +24,9 @@ from training.examples import Example
 from training.records import messages_record, write_jsonl
 
 
+EXPORT_DIR = "feedback-export"  # under the data dir, where `predraft feedback export` writes without --out
+
+
 @dataclass(frozen=True)
 class PreferencePair:
     """One row of preference.jsonl, the prompt/chosen/rejected form Axolotl's DPO reads.

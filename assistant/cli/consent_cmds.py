@@ -55,7 +55,7 @@ def consent_exclude(name: Annotated[str, typer.Argument(help=NAME_HELP)]) -> Non
 def _forget(settings: Settings, corpus: Corpus) -> list[tuple[str, str]]:
     """Clear the excluded contacts out of each derived store there is; what changed, per store."""
     from assistant.feedback.store import FeedbackStore
-    from training.feedback_export import usable_decisions, write_feedback_export
+    from training.feedback_export import EXPORT_DIR, usable_decisions, write_feedback_export
     from training.provenance import remove_datasets_holding
 
     excluded = exclusions(corpus)
@@ -86,7 +86,7 @@ def _forget(settings: Settings, corpus: Corpus) -> list[tuple[str, str]]:
     removed = remove_datasets_holding(settings, corpus)
     changes.append(("datasets", "removed: " + ", ".join(removed) + "; `predraft dataset build --name NAME` rebuilds one"
                     if removed else "none held them"))
-    export = settings.data_dir / "feedback-export"
+    export = settings.data_dir / EXPORT_DIR
     if export.is_dir():
         result = write_feedback_export(usable_decisions(settings.feedback_path, corpus, policy), export)
         changes.append(("feedback export", f"written again: {result.sft} SFT examples, {result.pairs} preference pairs"))

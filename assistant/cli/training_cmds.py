@@ -91,12 +91,12 @@ def feedback_export(
     left out (or their lines withheld, in redact mode), and PII is redacted. `predraft dataset build`
     already adds the SFT examples, capped by dataset.human_to_feedback_ratio.
     """
-    from training.feedback_export import usable_decisions, write_feedback_export
+    from training.feedback_export import EXPORT_DIR, usable_decisions, write_feedback_export
 
     settings = state.settings()
     with state.corpus() as corpus:
         decisions = usable_decisions(settings.feedback_path, corpus, PrivacyPolicy.from_settings(settings))
-    result = write_feedback_export(decisions, out or settings.data_dir / "feedback-export")
+    result = write_feedback_export(decisions, out or settings.data_dir / EXPORT_DIR)
     console.print(f"{result.sft} SFT examples → {result.sft_path}\n{result.pairs} preference pairs → {result.preference_path}")
 
 
