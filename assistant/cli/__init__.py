@@ -15,6 +15,7 @@ from assistant.cli import corpus_cmds  # noqa: E402,F401  ingest, formats, threa
 from assistant.cli import consent_cmds  # noqa: E402,F401  consent exclude, include, list
 from assistant.cli import retrieval_cmds  # noqa: E402,F401  index
 from assistant.cli import draft_cmds  # noqa: E402,F401  draft, watch
+from assistant.cli import live_cmds  # noqa: E402,F401  live maildir, live matrix
 from assistant.cli import training_cmds  # noqa: E402,F401  dataset build, train, export, eval, feedback export
 from assistant.cli import review_cmds  # noqa: E402,F401  review, chat, demo, feedback stats
 

@@ -40,7 +40,8 @@ class Refresh:
     pace_note: str | None = None  # why new chains were drafted less deep than asked
 
 
-def _last_message_ids(corpus: Corpus) -> dict[int, int]:
+def last_message_ids(corpus: Corpus) -> dict[int, int]:
+    """Each thread's newest message id: taken before an import, it tells `answer_news` which threads got news."""
     return dict(corpus.db.execute("SELECT thread_id, max(id) FROM messages GROUP BY thread_id").fetchall())
 
 
@@ -56,17 +57,34 @@ def refresh(
 
     New chains go as deep as predictions have paid for so far (see pacing).
     """
+    before = last_message_ids(chain.corpus)
+    result = ingest_paths(chain.corpus, paths, timezone=chain.settings.ingest.timezone)
+    updates, pace_note = answer_news(chain, before, depth=depth, predraft=predraft, on_token=on_token)
+    return Refresh(result, updates, pace_note)
+
+
+def answer_news(
+    chain: DraftChain,
+    before: dict[int, int],
+    *,
+    depth: int | None = None,
+    predraft: bool = True,
+    on_token: OnToken | None = None,
+) -> tuple[list[ThreadUpdate], str | None]:
+    """After an import (an export again, a live source's sync): update the index, then pre-draft for each
+    thread with messages newer than `before` (`last_message_ids`). Returns the updates and the pace note.
+
+    Shared by `refresh` and graphs/predraft/live.py, so both answer news the same way.
+    """
     settings = chain.settings
-    before = _last_message_ids(chain.corpus)
-    result = ingest_paths(chain.corpus, paths, timezone=settings.ingest.timezone)
-    changed = {t: last for t, last in _last_message_ids(chain.corpus).items() if last > before.get(t, 0)}
+    changed = {t: last for t, last in last_message_ids(chain.corpus).items() if last > before.get(t, 0)}
     # Always: the update embeds only what changed, and catches up on consent changes made meanwhile.
     chain.resources.index.update(chain.corpus, PrivacyPolicy.from_settings(settings))
     if not predraft:
-        return Refresh(result, [])
+        return [], None
     paced = pace(depth or settings.draft.depth, chain.ledger.prediction_counts(), settings.draft.predraft_min_hit_rate)
     updates = [_answer(chain, thread_id, before.get(thread_id, 0), paced.depth, on_token) for thread_id in sorted(changed)]
-    return Refresh(result, updates, paced.note(settings.draft.predraft_min_hit_rate))
+    return updates, paced.note(settings.draft.predraft_min_hit_rate)
 
 
 def _answer(

@@ -159,46 +159,49 @@ class MboxParser(Parser):
     def _events(self, box: mailbox.mbox) -> Iterator[Event]:
         declared: dict[str, ParsedThread] = {}
         for number, key in enumerate(box.iterkeys(), 1):
-            where = f"message {number}"
-            try:
-                msg = email.message_from_bytes(box.get_bytes(key), policy=MAIL_POLICY)
-                events = list(self._message(msg, where, declared))
-            except MALFORMED as exc:
-                events = [ParseWarning(where, f"skipped: malformed email ({type(exc).__name__}: {exc})")]
-            yield from events
+            yield from mail_events(box.get_bytes(key), f"message {number}", declared)
 
-    @staticmethod
-    def _message(msg: EmailMessage, where: str, declared: dict[str, ParsedThread]) -> Iterator[Event]:
-        senders = names(msg, "From")
-        when = sent_at(msg)
-        if not senders or when is None:
-            yield ParseWarning(where, "skipped: it has no readable From or Date header")
-            return
-        key = thread_key(msg)
-        subject = str(msg.get("Subject") or "")
-        known = declared.get(key)
-        people = list(known.participants) if known else []
-        people += [p for p in names(msg, "From", "To", "Cc") if p not in people]
-        title = known.title if known else normalize_subject(subject) or "(no subject)"
-        thread = ParsedThread(key=key, platform="email", title=title, participants=tuple(people),
-                              is_group=len(people) > 2)
-        if thread != known:  # first sight, or someone new joined the conversation
-            declared[key] = thread
-            yield thread
-        body, note = body_text(msg)
-        if note:
-            yield ParseWarning(where, note)
-        text = own_words(body)
-        media = attachment_media(msg)
-        if not text and media is None:
-            yield ParseWarning(where, "skipped: no text of its own and no attachment")
-            return
-        own_id = message_ids(msg.get("Message-ID"))
-        in_reply_to = message_ids(msg.get("In-Reply-To"))
-        yield ParsedMessage(
-            thread_key=key, sender=senders[0], timestamp=when, text=text,
-            kind=Kind.TEXT if text else Kind.MEDIA, media=None if text else media,
-            message_id=own_id[0] if own_id else None,
-            reply_to=in_reply_to[0] if in_reply_to else None,
-            forwarded=bool(FORWARD_PREFIX.match(subject)),
-        )
+
+def mail_events(raw: bytes, where: str, declared: dict[str, ParsedThread]) -> list[Event]:
+    """One mail's events: its thread (when new or grown) and its message; a malformed mail is one warning.
+    `declared` holds the threads declared so far in this import. Shared with the live Maildir source."""
+    try:
+        return list(_message_events(email.message_from_bytes(raw, policy=MAIL_POLICY), where, declared))
+    except MALFORMED as exc:
+        return [ParseWarning(where, f"skipped: malformed email ({type(exc).__name__}: {exc})")]
+
+
+def _message_events(msg: EmailMessage, where: str, declared: dict[str, ParsedThread]) -> Iterator[Event]:
+    senders = names(msg, "From")
+    when = sent_at(msg)
+    if not senders or when is None:
+        yield ParseWarning(where, "skipped: it has no readable From or Date header")
+        return
+    key = thread_key(msg)
+    subject = str(msg.get("Subject") or "")
+    known = declared.get(key)
+    people = list(known.participants) if known else []
+    people += [p for p in names(msg, "From", "To", "Cc") if p not in people]
+    title = known.title if known else normalize_subject(subject) or "(no subject)"
+    thread = ParsedThread(key=key, platform="email", title=title, participants=tuple(people),
+                          is_group=len(people) > 2)
+    if thread != known:  # first sight, or someone new joined the conversation
+        declared[key] = thread
+        yield thread
+    body, note = body_text(msg)
+    if note:
+        yield ParseWarning(where, note)
+    text = own_words(body)
+    media = attachment_media(msg)
+    if not text and media is None:
+        yield ParseWarning(where, "skipped: no text of its own and no attachment")
+        return
+    own_id = message_ids(msg.get("Message-ID"))
+    in_reply_to = message_ids(msg.get("In-Reply-To"))
+    yield ParsedMessage(
+        thread_key=key, sender=senders[0], timestamp=when, text=text,
+        kind=Kind.TEXT if text else Kind.MEDIA, media=None if text else media,
+        message_id=own_id[0] if own_id else None,
+        reply_to=in_reply_to[0] if in_reply_to else None,
+        forwarded=bool(FORWARD_PREFIX.match(subject)),
+    )

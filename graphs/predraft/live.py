@@ -1,0 +1,76 @@
+"""Pre-draft as messages arrive from a live source; hand over only what the user accepts.
+
+Each sync imports what the source delivered (assistant/ingest/live), then answers the threads with
+news exactly as `predraft watch` does (`answer_news`: a predicted message arriving serves the
+pre-draft, a miss drafts again, pacing applies). The first sync of an account is its history: it is
+imported and indexed, and nothing is drafted for it. Sending is never done here: `accept` records the
+user's choice and passes the text to the source, which writes a draft or sends after asking.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from assistant.corpus.store import ImportReport
+from assistant.ingest.live.base import Cursor, LiveSource, import_batch
+from assistant.ingest.runner import resolve_timezone
+from graphs.predraft.api import ChainError, DraftChain, OnToken
+from graphs.predraft.watch import ThreadUpdate, answer_news, last_message_ids
+
+
+@dataclass
+class LiveRound:
+    report: ImportReport | None  # None: nothing arrived
+    backfill: bool
+    updates: list[ThreadUpdate] = field(default_factory=list)
+    pace_note: str | None = None
+    notes: list[str] = field(default_factory=list)  # the source's (a room it cannot read)
+
+
+def sync(
+    chain: DraftChain, source: LiveSource, *, depth: int | None = None, wait_s: float = 0.0,
+    on_token: OnToken | None = None,
+) -> LiveRound:
+    """One poll of `source`: import what arrived, move its cursor on, pre-draft for threads with news."""
+    cursor = Cursor(chain.settings.data_dir, source)
+    previous = cursor.read()
+    batch = source.poll(previous, wait_s)
+    before = last_message_ids(chain.corpus)
+    report = import_batch(chain.corpus, source, previous, batch, resolve_timezone(chain.settings.ingest.timezone))
+    cursor.write(batch.cursor)
+    result = LiveRound(report, batch.backfill, notes=batch.notes)
+    if report is not None and (report.messages_added or report.messages_updated):
+        result.updates, result.pace_note = answer_news(chain, before, depth=depth, predraft=not batch.backfill,
+                                                       on_token=on_token)
+    return result
+
+
+def follow(
+    chain: DraftChain, source: LiveSource, *, depth: int | None = None, wait_s: float = 30.0,
+    stop: threading.Event | None = None, on_token: OnToken | None = None,
+) -> Iterator[LiveRound]:
+    """Sync again and again until `stop` is set; each poll waits up to `wait_s` for news."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        yield sync(chain, source, depth=depth, wait_s=wait_s, on_token=on_token)
+
+
+def accept(chain: DraftChain, source: LiveSource, update: ThreadUpdate, choice: int | str) -> str:
+    """The user accepted candidate `choice` (or wrote this text): hand it to the source, then record it.
+
+    Delivery comes first: a send the user declines, or one the source refuses, is not recorded as sent.
+    """
+    view = update.view
+    if view is None or view.status != "awaiting_review":
+        raise ChainError(f"{update.title!r} has no draft waiting to be accepted")
+    if isinstance(choice, int) and not 0 <= choice < len(view.candidates):
+        raise ChainError(f"{update.title!r} has {len(view.candidates)} drafts, so there is no #{choice}")
+    text = view.candidates[choice].text if isinstance(choice, int) else choice.strip()
+    where = source.deliver(chain.corpus, chain.corpus.thread(view.thread_id), text)
+    if isinstance(choice, int):
+        chain.resume(view.chain_id, "accept", chosen_index=choice)
+    else:
+        chain.resume(view.chain_id, "edit", text=text)
+    return where
