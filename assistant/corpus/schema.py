@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from datetime import UTC, datetime
 
 from assistant.migrations import Migration, apply_migrations, run_script
 
@@ -67,9 +69,35 @@ def _m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+def _m002_source_reports(db: sqlite3.Connection) -> None:
+    """Each source's report (JSON): what the file held (kinds, senders, dates) and what looked wrong.
+
+    Sources imported before this migration get what their stored messages tell; their parse warnings
+    were never kept, and their line counts are unknown.
+    """
+    db.execute("ALTER TABLE sources ADD COLUMN report TEXT")
+    reports = {source_id: {"by_kind": {}, "senders": [], "first": None, "last": None, "lines": None, "warnings": []}
+               for (source_id,) in db.execute("SELECT id FROM sources")}
+    spans: dict[int, list[int]] = {}
+    kinds = db.execute("SELECT source_id, kind, count(*), min(ts), max(ts) FROM messages GROUP BY 1, 2 ORDER BY 1, 3 DESC")
+    for source_id, kind, count, first, last in kinds:
+        reports[source_id]["by_kind"][kind] = count
+        spans.setdefault(source_id, []).extend((first, last))
+    senders = db.execute(
+        "SELECT DISTINCT source_id, sender_name FROM messages WHERE sender_name IS NOT NULL ORDER BY 1, 2")
+    for source_id, sender in senders:
+        reports[source_id]["senders"].append(sender)
+    for source_id, span in spans.items():
+        reports[source_id]["first"], reports[source_id]["last"] = (
+            datetime.fromtimestamp(ms / 1000, UTC).isoformat() for ms in (min(span), max(span)))
+    db.executemany("UPDATE sources SET report = ? WHERE id = ?",
+                   ((json.dumps(report, ensure_ascii=False), source_id) for source_id, report in reports.items()))
+
+
 # Recorded by name in every existing corpus: never rename one.
 MIGRATIONS: list[Migration] = [
     Migration("001_initial", _m001_initial),
+    Migration("002_source_reports", _m002_source_reports),
 ]
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
 from typing import Any
 
 from assistant.corpus.store import Corpus
-
-
-def _iso(ms: int | None) -> str | None:
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat() if ms is not None else None
 
 
 def compute_stats(corpus: Corpus) -> dict[str, Any]:
@@ -41,18 +37,13 @@ def compute_stats(corpus: Corpus) -> dict[str, Any]:
                WHERE m.kind != 'system' GROUP BY p.id ORDER BY n DESC"""
         )
     ]
-    sources = []
-    for s in db.execute("SELECT * FROM sources ORDER BY id"):
-        kinds = {r["kind"]: r["n"] for r in db.execute(
-            "SELECT kind, count(*) AS n FROM messages WHERE source_id = ? GROUP BY kind", (s["id"],))}
-        span = db.execute("SELECT min(ts) AS first, max(ts) AS last FROM messages WHERE source_id = ?", (s["id"],)).fetchone()
-        senders = [r[0] for r in db.execute(
-            "SELECT DISTINCT sender_name FROM messages WHERE source_id = ? AND sender_name IS NOT NULL ORDER BY 1", (s["id"],))]
-        sources.append({
-            "path": s["path"], "format": s["format"], "sha256": s["sha256"], "imported_at": s["imported_at"],
-            "messages_seen": s["messages_seen"], "messages_added": s["messages_added"], "by_kind": kinds,
-            "senders": senders, "first": _iso(span["first"]), "last": _iso(span["last"]),
-        })
+    # Each source's own report, kept at import: what the file held (also messages already in the corpus
+    # from an earlier export) and the warnings it raised.
+    sources = [
+        {"path": s["path"], "format": s["format"], "sha256": s["sha256"], "imported_at": s["imported_at"],
+         "messages_seen": s["messages_seen"], "messages_added": s["messages_added"], **json.loads(s["report"])}
+        for s in db.execute("SELECT * FROM sources ORDER BY id")
+    ]
     return {
         "messages": totals["messages"],
         "threads": totals["threads"],

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
+import errno
 import json
 import sqlite3
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
-from assistant.corpus.models import Event, Kind, Message, ParsedMessage, ParsedThread, ParseWarning, Person, Thread
+from assistant.corpus.importing import CorpusError, SourceImport
+from assistant.corpus.models import Event, Kind, Message, ParseWarning, Person, Thread
+from assistant.corpus.sanity import SourceTally, iso
 from assistant.corpus.schema import migrate
-from assistant.errors import PredraftError
 
-
-class CorpusError(PredraftError):
-    """A request the corpus cannot satisfy (unknown person or thread, say), worded for the user."""
+BULK_CACHE_KIB = 64 * 1024  # page cache while importing: the dedupe index is written all over
+CORPUS_LOCKED = "another predraft process is writing; try again"
+NO_SPACE = "no space left"
 
 
 @dataclass
@@ -30,22 +30,30 @@ class ImportReport:
     messages_seen: int = 0
     messages_added: int = 0
     messages_updated: int = 0
-    warnings: list[ParseWarning] = field(default_factory=list)
+    warnings: list[ParseWarning] = field(default_factory=list)  # the parser's, then the sanity checks'
+    by_kind: dict[str, int] = field(default_factory=dict)  # of the messages seen
+    senders: list[str] = field(default_factory=list)
+    first: str | None = None  # ISO dates (UTC) of the first and last message seen
+    last: str | None = None
+    lines: int | None = None  # for chat logs: the file's lines, against which few messages are suspicious
+
+    def details(self) -> dict:
+        """What `sources.report` keeps for `stats --json`."""
+        return {"by_kind": self.by_kind, "senders": self.senders, "first": self.first, "last": self.last,
+                "lines": self.lines, "warnings": [{"location": w.location, "message": w.message} for w in self.warnings]}
 
 
-def to_utc_ms(ts: datetime, local_tz: tzinfo) -> tuple[int, int]:
-    """UTC milliseconds, plus the offset of the wall-clock time the export wrote, in minutes.
-
-    Exports without offsets (WhatsApp, Signal) are read in `ingest.timezone`; storing the offset that
-    zone had then keeps the writer's local day for prompt headers and transcripts.
-    """
-    aware = ts.replace(tzinfo=local_tz) if ts.tzinfo is None or ts.utcoffset() is None else ts
-    return int(aware.timestamp() * 1000), int(aware.utcoffset().total_seconds() // 60)
-
-
-def _content_key(sender: str | None, ts_ms: int, kind: str, text: str, occurrence: int) -> str:
-    raw = f"{sender}\x1f{ts_ms}\x1f{kind}\x1f{text}\x1f{occurrence}".encode()
-    return "h:" + hashlib.blake2b(raw, digest_size=16).hexdigest()
+def storage_problem(exc: BaseException) -> str | None:
+    """The words for a write that failed outside predraft's control, or None for any other failure."""
+    if isinstance(exc, sqlite3.OperationalError) and hasattr(exc, "sqlite_errorcode"):
+        code = exc.sqlite_errorcode & 0xFF  # the primary code of an extended one
+        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return CORPUS_LOCKED
+        if code == sqlite3.SQLITE_FULL:
+            return NO_SPACE
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return NO_SPACE
+    return None
 
 
 class Corpus:
@@ -55,10 +63,16 @@ class Corpus:
         # Autocommit mode: transactions are explicit (see `transaction`), so one file = one transaction.
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        migrate(self.db)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            migrate(self.db)
+        except sqlite3.OperationalError as exc:
+            self.db.close()
+            if problem := storage_problem(exc):
+                raise CorpusError(f"{self.path}: {problem}") from exc
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -75,9 +89,27 @@ class Corpus:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite has rolled back already after some errors (a full disk)
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Settings for storing many messages at once, undone afterwards.
+
+        CHECK constraints are skipped: `kind IN (...)` builds its list anew for every row, a third of a
+        row's cost, and the importer checks kinds itself. A larger page cache keeps the dedupe index,
+        written at random places, in memory. Durability is unchanged (WAL, synchronous=NORMAL).
+        """
+        cache_kib = -self.db.execute("PRAGMA cache_size").fetchone()[0]
+        self.db.execute("PRAGMA ignore_check_constraints=ON")
+        self.db.execute(f"PRAGMA cache_size=-{max(cache_kib, BULK_CACHE_KIB):d}")
+        try:
+            yield
+        finally:
+            self.db.execute("PRAGMA ignore_check_constraints=OFF")
+            self.db.execute(f"PRAGMA cache_size=-{cache_kib:d}")
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -85,112 +117,36 @@ class Corpus:
         return self.db.execute("SELECT 1 FROM sources WHERE sha256 = ?", (sha256,)).fetchone() is not None
 
     def import_events(
-        self, path: str, sha256: str, fmt: str, events: Iterable[Event], local_tz: tzinfo
+        self, path: str, sha256: str, fmt: str, events: Iterable[Event], local_tz: tzinfo, lines: int | None = None
     ) -> ImportReport:
         """Store one source's parsed events atomically. Re-importing adds only what is new.
 
         If `events` raises (bad input), the transaction rolls back and the corpus is as before.
+        `lines`, given for chat logs, lets the report flag a file that gave too few messages for its length.
         """
-        report = ImportReport(path=path, format=fmt)
+        report = ImportReport(path=path, format=fmt, lines=lines)
         if self.source_imported(sha256):
             report.skipped = True
             return report
-        with self.transaction() as db:
-            now = datetime.now(UTC).isoformat(timespec="seconds")
+        now = datetime.now(UTC)
+        tally = SourceTally(now_ms=int(now.timestamp() * 1000))
+        with self.transaction() as db, self.bulk_load():
             source_id = db.execute(
                 "INSERT INTO sources (path, sha256, format, imported_at) VALUES (?, ?, ?, ?)",
-                (path, sha256, fmt, now),
+                (path, sha256, fmt, now.isoformat(timespec="seconds")),
             ).lastrowid
-            threads: dict[str, tuple[int, str]] = {}  # thread key -> (id, platform)
-            occurrences: Counter[tuple] = Counter()
-            for event in events:
-                if isinstance(event, ParsedThread):
-                    threads[event.key] = (self._upsert_thread(event), event.platform)
-                elif isinstance(event, ParsedMessage):
-                    if event.thread_key not in threads:
-                        raise CorpusError(f"{path}: message for undeclared thread {event.thread_key!r}")
-                    thread_id, platform = threads[event.thread_key]
-                    outcome = self._insert_message(event, thread_id, platform, source_id, local_tz, occurrences)
-                    report.messages_seen += 1
-                    report.messages_added += outcome == "added"
-                    report.messages_updated += outcome == "updated"
-                else:
-                    report.warnings.append(event)
-            report.threads = len(threads)
+            job = SourceImport(db, path, source_id, local_tz, tally)
+            job.run(events)
+            report.threads = len(job.threads)
+            report.messages_seen, report.messages_added, report.messages_updated = job.seen, job.added, job.updated
+            report.warnings = job.warnings + tally.warnings(job.seen, lines)
+            report.by_kind, report.senders = tally.by_kind(), tally.senders()
+            report.first, report.last = iso(tally.first_ms), iso(tally.last_ms)
             db.execute(
-                "UPDATE sources SET messages_added = ?, messages_seen = ? WHERE id = ?",
-                (report.messages_added, report.messages_seen, source_id),
+                "UPDATE sources SET messages_added = ?, messages_seen = ?, report = ? WHERE id = ?",
+                (report.messages_added, report.messages_seen, json.dumps(report.details(), ensure_ascii=False), source_id),
             )
         return report
-
-    def _upsert_thread(self, t: ParsedThread) -> int:
-        row = self.db.execute("SELECT id, participants FROM threads WHERE platform = ? AND key = ?", (t.platform, t.key)).fetchone()
-        if row is None:
-            return self.db.execute(
-                "INSERT INTO threads (platform, key, title, is_group, participants) VALUES (?, ?, ?, ?, ?)",
-                (t.platform, t.key, t.title, int(t.is_group), json.dumps(list(t.participants))),
-            ).lastrowid
-        known = json.loads(row["participants"])
-        merged = known + [p for p in t.participants if p not in known]
-        self.db.execute(
-            "UPDATE threads SET title = ?, is_group = max(is_group, ?), participants = ? WHERE id = ?",
-            (t.title, int(t.is_group), json.dumps(merged), row["id"]),
-        )
-        return row["id"]
-
-    def _person_id(self, platform: str, handle: str) -> int:
-        row = self.db.execute(
-            "SELECT person_id FROM identities WHERE platform = ? AND handle = ?", (platform, handle)
-        ).fetchone()
-        if row:
-            return row[0]
-        # The same display name on two platforms is taken to be the same person; `me set --alias`
-        # links names that differ.
-        person = self.db.execute("SELECT id FROM people WHERE name = ?", (handle,)).fetchone()
-        person_id = person[0] if person else self.db.execute("INSERT INTO people (name) VALUES (?)", (handle,)).lastrowid
-        self.db.execute(
-            "INSERT INTO identities (person_id, platform, handle) VALUES (?, ?, ?)", (person_id, platform, handle)
-        )
-        return person_id
-
-    def _insert_message(
-        self,
-        m: ParsedMessage,
-        thread_id: int,
-        platform: str,
-        source_id: int,
-        local_tz: tzinfo,
-        occurrences: Counter,
-    ) -> str:
-        ts_ms, offset = to_utc_ms(m.timestamp, local_tz)
-        sender_id = self._person_id(platform, m.sender) if m.sender else None
-        if m.message_id:
-            key = "id:" + m.message_id
-        else:
-            # Two identical "ok"s in the same minute are two messages: count repeats within the file.
-            ident = (thread_id, m.sender, ts_ms, m.kind, m.text)
-            occurrences[ident] += 1
-            key = _content_key(m.sender, ts_ms, str(m.kind), m.text, occurrences[ident])
-        cur = self.db.execute(
-            """INSERT INTO messages (thread_id, source_id, sender_id, sender_name, ts, utc_offset_min, text, kind,
-                                     media, message_id, reply_to, edited, unsent, forwarded, dedupe_key)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (thread_id, dedupe_key) DO NOTHING""",
-            (thread_id, source_id, sender_id, m.sender, ts_ms, offset, m.text, str(m.kind), m.media,
-             m.message_id, m.reply_to, int(m.edited), int(m.unsent), int(m.forwarded), key),
-        )
-        if cur.rowcount:
-            return "added"
-        if m.message_id:
-            # A newer export of the same message (by platform id) carries its latest edit.
-            cur = self.db.execute(
-                """UPDATE messages SET text = ?, edited = ?, unsent = ? WHERE thread_id = ? AND dedupe_key = ?
-                   AND (text != ? OR edited != ? OR unsent != ?)""",
-                (m.text, int(m.edited), int(m.unsent), thread_id, key, m.text, int(m.edited), int(m.unsent)),
-            )
-            if cur.rowcount:
-                return "updated"
-        return "duplicate"
 
     # ---- people: who is "me", and consent ------------------------------------------------------
 

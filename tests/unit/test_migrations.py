@@ -124,4 +124,4 @@ def test_reopening_a_corpus_applies_nothing_twice(tmp_path: Path):
     path = tmp_path / "corpus.sqlite"
     Corpus(path).close()
     Corpus(path).close()
-    assert _names(path) == ["001_initial"]
+    assert _names(path) == ["001_initial", "002_source_reports"]

@@ -13,7 +13,7 @@ from cli_support import PREDRAFT
 from assistant.corpus import Corpus
 from assistant.ingest.runner import ingest_paths
 
-BIG_MESSAGES = 30_000  # seconds of importing, so the kill lands inside this file's transaction
+BIG_MESSAGES = 150_000  # about two seconds of importing, so the kill lands inside this file's transaction
 
 
 def _whatsapp_export(path: Path, contact: str, messages: int) -> Path:
