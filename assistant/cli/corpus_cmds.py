@@ -9,13 +9,17 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn
 from rich.table import Table
+from rich.text import Text
 
 from assistant.cli.app import COLLECT, PEOPLE, app, console, console_err, override, state
 from assistant.cli.progress import show_progress
+from assistant.corpus import ImportReport
 from assistant.corpus.charts import save_png, terminal_chart
 from assistant.corpus.stats import compute_stats
 from assistant.ingest.registry import all_parsers, get_parser
 from assistant.ingest.runner import ingest_paths
+
+WARNINGS_SHOWN = 5  # per file; `stats --json` keeps them all
 
 me_app = typer.Typer(help="Which sender is you. Run without a subcommand for suggestions.", no_args_is_help=False)
 app.add_typer(me_app, name="me", rich_help_panel=PEOPLE)
@@ -43,21 +47,29 @@ def ingest(
             corpus, paths, fmt=fmt, timezone=settings.ingest.timezone,
             on_source=lambda name: progress.update(task, description=f"importing {name}"),
         )
-    table = Table("source", "format", "threads", "new", "updated", "seen", title="ingest")
-    for r in result.reports:
-        if r.skipped:
-            table.add_row(r.path, r.format, "-", "0", "0", "already imported")
-        else:
-            table.add_row(r.path, r.format, str(r.threads), str(r.messages_added), str(r.messages_updated),
-                          str(r.messages_seen))
-        for w in r.warnings:
-            console_err.print(f"[yellow]warning:[/] {r.path}: {w.location}: {w.message}")
-    if result.reports:
-        console.print(table)
+    for report in result.reports:
+        console.print(_report_line(report), markup=False, highlight=False)
+        for w in report.warnings[:WARNINGS_SHOWN]:
+            console.print(Text(f"  warning: {w.location}: {w.message}", style="yellow"))
+        if len(report.warnings) > WARNINGS_SHOWN:
+            console.print(Text(f"  ... {len(report.warnings) - WARNINGS_SHOWN} more warnings: "
+                               "`predraft stats --json` lists them under the source", style="yellow"))
     for failure in result.failures:
         console_err.print(f"[bold red]error:[/] {failure.path}: {failure.message}")
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _report_line(r: ImportReport) -> str:
+    """One line per imported file: what it held and what of it was new."""
+    if r.skipped:
+        return f"{r.path}: already imported"
+    changes = f"{r.messages_added:,} new" + (f", {r.messages_updated:,} updated" if r.messages_updated else "")
+    threads = f", {r.threads} threads" if r.threads > 1 else ""
+    span = f", {r.first[:10]} to {r.last[:10]}" if r.first and r.last else ""
+    kinds = ", ".join(f"{kind} {n:,}" for kind, n in r.by_kind.items())
+    return (f"{r.path}: {r.format}, {r.messages_seen:,} messages ({changes}){threads}, "
+            f"{len(r.senders)} senders{span}" + (f" [{kinds}]" if kinds else ""))
 
 
 @app.command(rich_help_panel=COLLECT)

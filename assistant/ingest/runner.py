@@ -1,7 +1,8 @@
 """Find sources under the given paths, parse each with its parser, store each atomically.
 
 A source is a file, or a folder that one parser claims whole (a Slack export, say). Zips are
-unpacked into a private temporary folder first. One bad source never stops the others.
+unpacked into a private temporary folder first. One bad source never stops the others; a locked
+corpus stops the run, as every other source would wait for the lock and fail the same way.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -18,14 +20,16 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from assistant.corpus.store import Corpus, CorpusError, ImportReport
-from assistant.ingest.base import ParseError, Parser
+from assistant.corpus.store import CORPUS_LOCKED, Corpus, CorpusError, ImportReport, storage_problem
+from assistant.ingest.base import DATED_LINE, ParseError, Parser, read_head
 from assistant.ingest.media import media_from_filename
 from assistant.ingest.registry import all_parsers, detect, get_parser
 
 FOLDER_THRESHOLD = 0.5  # a folder must be claimed confidently, else its files are looked at one by one
 SKIP_NAMES = {".DS_Store", "Thumbs.db", "__MACOSX"}
 SQLITE_SIDECARS = ("-wal", "-shm", "-journal")  # chat.db-wal beside chat.db is part of that database
+ZIP_MAGIC = b"PK\x03\x04"  # a zip's first member header
+ZIP_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError)  # what zipfile raises on cut or corrupt data
 
 
 @runtime_checkable
@@ -34,6 +38,14 @@ class NamesContentFiles(Protocol):
     Other sources are hashed whole."""
 
     def content_files(self, path: Path) -> list[Path]: ...
+
+
+@dataclass
+class Source:
+    path: Path  # what the parser reads (an unpacked zip's folder, say)
+    display: str  # what the user named, for messages
+    parser: Parser | None  # None: no parser recognises it
+    problem: str | None = None  # why it cannot be read at all, found before parsing
 
 
 @dataclass
@@ -79,28 +91,65 @@ def content_files(path: Path, parser: Parser) -> list[Path]:
     return [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
 
 
-def sha256_of(path: Path, files: list[Path]) -> str:
-    """Content hash of a source's files: their bytes, and for a folder their names too."""
+def fingerprint(path: Path, files: list[Path]) -> tuple[str, int]:
+    """Content hash of a source's files (their bytes, and for a folder their names too), and their lines."""
     digest = hashlib.sha256()
+    lines = 0
     for file in files:
         if path.is_dir():
             digest.update(str(file.relative_to(path)).encode() + b"\0")
         with file.open("rb") as fh:
             while chunk := fh.read(1 << 20):
                 digest.update(chunk)
-    return digest.hexdigest()
+                lines += chunk.count(b"\n")
+    return digest.hexdigest(), lines
+
+
+def is_chat_log(path: Path) -> bool:
+    """A plain file that starts like a chat log line ("8/21/21, 11:06 PM - ..."): one where a message takes
+    a line or two, so that many lines and few messages mean lines the parser did not understand."""
+    if not path.is_file() or zipfile.is_zipfile(path):
+        return False
+    first = read_head(path, 512).decode("utf-8", errors="replace").lstrip().split("\n", 1)[0]
+    return DATED_LINE.match(first) is not None
+
+
+class DamagedZip(Exception):
+    """A zip cut short or corrupt; the message says where, as far as zipfile tells."""
+
+    def __str__(self) -> str:
+        return f"the zip is damaged: {self.args[0]}; download or export it again"
+
+
+def _zip_damage(path: Path) -> DamagedZip | None:
+    """Why a file that starts like a zip cannot be opened as one, or None when it can (or is no zip)."""
+    if read_head(path, len(ZIP_MAGIC)) != ZIP_MAGIC:
+        return None
+    if not zipfile.is_zipfile(path):
+        return DamagedZip(f"it stops at byte {path.stat().st_size:,} without the table of contents a zip ends with")
+    try:
+        zipfile.ZipFile(path).close()
+    except ZIP_DAMAGE as exc:
+        return DamagedZip(f"its table of contents is unreadable ({exc})")
+    return None
 
 
 def _safe_extract(archive: Path, into: Path) -> Path:
+    """Unpack a zip member by member, so that a damaged member can be named."""
     try:
         with zipfile.ZipFile(archive) as zf:
-            for member in zf.infolist():
+            members = zf.infolist()
+            for member in members:
                 target = (into / member.filename).resolve()
                 if not target.is_relative_to(into.resolve()):
                     raise ParseError(archive, "a zip whose entries stay inside it", found=member.filename)
-            zf.extractall(into)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ParseError(archive, "a readable zip archive", found=str(exc)) from exc
+            for member in members:
+                try:
+                    zf.extract(member, into)
+                except ZIP_DAMAGE as exc:
+                    raise DamagedZip(f"member {member.filename!r} (at byte {member.header_offset:,}): {exc}") from exc
+    except ZIP_DAMAGE as exc:
+        raise DamagedZip(f"its table of contents is unreadable ({exc})") from exc
     return into
 
 
@@ -124,29 +173,37 @@ def _holds_other_exports(folder: Path, claimant: Parser) -> bool:
     return False
 
 
-def find_sources(
-    path: Path, fmt: str, stack: ExitStack, display: str | None = None
-) -> Iterator[tuple[Path, str, Parser | None]]:
-    """Yield (path to parse, path to show the user, parser or None when nothing recognises it)."""
+def find_sources(path: Path, fmt: str, stack: ExitStack, display: str | None = None) -> Iterator[Source]:
+    """Every source under `path`, with the parser that reads it (None when nothing recognises it)."""
     display = display or str(path)
+    if path.is_file() and (damage := _zip_damage(path)):
+        yield Source(path, display, None, str(damage))
+        return
+    try:
+        yield from _sources(path, fmt, stack, display)
+    except DamagedZip as exc:
+        yield Source(path, display, None, str(exc))
+
+
+def _sources(path: Path, fmt: str, stack: ExitStack, display: str) -> Iterator[Source]:
     if fmt != "auto":
         parser = get_parser(fmt)
         if path.is_file() and zipfile.is_zipfile(path) and parser.detect(path) < FOLDER_THRESHOLD:
             unpacked = _safe_extract(path, Path(stack.enter_context(tempfile.TemporaryDirectory())))
-            yield unpacked, display, parser
+            yield Source(unpacked, display, parser)
         else:
-            yield path, display, parser
+            yield Source(path, display, parser)
         return
     if path.is_file() and zipfile.is_zipfile(path):
         if (parser := detect(path, FOLDER_THRESHOLD)) is not None:
-            yield path, display, parser
+            yield Source(path, display, parser)
             return
         unpacked = _safe_extract(path, Path(stack.enter_context(tempfile.TemporaryDirectory())))
         yield from find_sources(unpacked, fmt, stack, display)
         return
     if path.is_dir():
         if (parser := detect(path, FOLDER_THRESHOLD)) is not None and not _holds_other_exports(path, parser):
-            yield path, display, parser
+            yield Source(path, display, parser)
             return
         for child in sorted(path.iterdir()):
             if _is_skipped(child):
@@ -155,7 +212,15 @@ def find_sources(
                 continue  # photos and voice notes beside an export are attachments, not sources
             yield from find_sources(child, fmt, stack, f"{display}/{child.name}")
         return
-    yield path, display, detect(path)
+    yield Source(path, display, detect(path))
+
+
+class Unreadable(Exception):
+    """A source no parser will read; the message says why."""
+
+
+class StopIngest(Exception):
+    """A failure every later source would meet too (a locked corpus): the run ends there."""
 
 
 def ingest_paths(
@@ -169,44 +234,64 @@ def ingest_paths(
     result = IngestResult()
     local_tz = resolve_timezone(timezone)
     all_parsers()
-    for root in paths:
-        if not root.exists():
-            result.failures.append(IngestFailure(str(root), "no such file or folder"))
-            continue
-        with ExitStack() as stack:
-            try:
-                sources = list(find_sources(root, fmt, stack))
-            except (ParseError, KeyError) as exc:
-                result.failures.append(IngestFailure(str(root), str(exc).strip("'\"")))
-                continue
-            except OSError as exc:  # a folder it may not list (~/Library/Messages without Full Disk Access)
-                result.failures.append(IngestFailure(str(root), f"cannot read {exc.filename or 'it'}: {exc.strerror}"))
-                continue
-            for path, display, parser in sources:
-                if on_source:
-                    on_source(display)
-                if parser is None:
-                    known = ", ".join(all_parsers())
-                    result.failures.append(
-                        IngestFailure(display, f"unknown format: expected a chat export ({known}); pass --format to force one")
-                    )
-                    continue
-                try:
-                    sha256 = sha256_of(path, content_files(path, parser))
-                    report = corpus.import_events(display, sha256, parser.name, parser.parse(path), local_tz)
-                except ParseError as exc:
-                    # Name the file once; keep the inner path when the error is in a file of a folder source.
-                    message = exc.detail if Path(exc.path) == path else str(exc)
-                    result.failures.append(IngestFailure(display, message))
-                    continue
-                except CorpusError as exc:
-                    result.failures.append(IngestFailure(display, str(exc)))
-                    continue
-                except Exception as exc:  # a parser bug must not lose the other files or show a traceback
-                    result.failures.append(
-                        IngestFailure(display, f"{parser.name} parser failed unexpectedly ({type(exc).__name__}: {exc}); "
-                                      "nothing from this file was stored. Please report it with a redacted sample.")
-                    )
-                    continue
-                result.reports.append(report)
+    try:
+        for root in paths:
+            _ingest_root(corpus, root, fmt, local_tz, on_source, result)
+    except StopIngest:
+        pass
     return result
+
+
+def _ingest_root(corpus: Corpus, root: Path, fmt: str, local_tz: tzinfo, on_source: Callable[[str], None] | None,
+                 result: IngestResult) -> None:
+    if not root.exists():
+        result.failures.append(IngestFailure(str(root), "no such file or folder"))
+        return
+    with ExitStack() as stack:
+        try:
+            sources = list(find_sources(root, fmt, stack))
+        except (ParseError, KeyError) as exc:
+            result.failures.append(IngestFailure(str(root), str(exc).strip("'\"")))
+            return
+        except OSError as exc:  # a folder it may not list (~/Library/Messages without Full Disk Access)
+            problem = storage_problem(exc)  # or a zip unpacked onto a full disk
+            result.failures.append(IngestFailure(str(root), problem or f"cannot read {exc.filename or 'it'}: {exc.strerror}"))
+            return
+        for source in sources:
+            if on_source:
+                on_source(source.display)
+            try:
+                result.reports.append(_store(corpus, source, local_tz))
+            except Exception as exc:  # one bad source must not lose the others, nor show a traceback
+                result.failures.append(IngestFailure(source.display, _explain(exc, source)))
+                if storage_problem(exc) == CORPUS_LOCKED:
+                    raise StopIngest from exc
+
+
+def _store(corpus: Corpus, source: Source, local_tz: tzinfo) -> ImportReport:
+    if source.problem:
+        raise Unreadable(source.problem)
+    if source.parser is None:
+        known = ", ".join(all_parsers())
+        raise Unreadable(f"unknown format: expected a chat export ({known}); pass --format to force one")
+    sha256, lines = fingerprint(source.path, content_files(source.path, source.parser))
+    return corpus.import_events(source.display, sha256, source.parser.name, source.parser.parse(source.path),
+                                local_tz, lines=lines if is_chat_log(source.path) else None)
+
+
+def _explain(exc: Exception, source: Source) -> str:
+    """A failed source's error, worded so that the user knows what to do; the transaction has rolled back."""
+    if isinstance(exc, Unreadable | CorpusError):
+        return str(exc)
+    if isinstance(exc, ParseError):
+        if isinstance(exc.__cause__, ZIP_DAMAGE) and zipfile.is_zipfile(source.path):
+            return str(DamagedZip(str(exc.__cause__)))
+        # Name the file once; keep the inner path when the error is in a file of a folder source.
+        return exc.detail if Path(exc.path) == source.path else str(exc)
+    if problem := storage_problem(exc):
+        return problem if problem == CORPUS_LOCKED else f"{problem}; nothing of {source.display} was stored"
+    if isinstance(exc, ZIP_DAMAGE):  # a parser that reads zips itself
+        return str(DamagedZip(str(exc)))
+    name = source.parser.name if source.parser else "the"
+    return (f"{name} parser failed unexpectedly ({type(exc).__name__}: {exc}); "
+            "nothing from this file was stored. Please report it with a redacted sample.")

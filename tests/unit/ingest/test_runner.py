@@ -1,0 +1,115 @@
+"""The runner's errors say what happened and what to do, never a traceback, and never store half a file."""
+
+from __future__ import annotations
+
+import errno
+import random
+import sqlite3
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from assistant.corpus import Corpus
+from assistant.corpus.store import storage_problem
+from assistant.ingest.runner import IngestFailure, ingest_paths
+
+
+def _chat(path: Path, messages: int, contact: str = "Maya Chen") -> Path:
+    """An Android export between Alex and `contact`, one message a minute."""
+    when = datetime(2023, 1, 1, 8, 0)
+    lines = []
+    for i in range(messages):
+        when += timedelta(minutes=1)
+        lines.append(f"{when.month}/{when.day}/{when:%y}, {when:%H:%M} - {'Alex Rivera' if i % 2 else contact}: message {i}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _nothing_stored(corpus: Corpus) -> bool:
+    counts = [corpus.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ("sources", "threads", "messages")]
+    return counts == [0, 0, 0]
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def _corrupt(archive: Path, member: str, late: bool = False) -> None:
+    """Flip bytes in one member's compressed data: near its start, or `late`, past what detection reads."""
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo(member)
+    data = bytearray(archive.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    start += info.compress_size - 40 if late else 10
+    for at in range(start, start + 10):
+        data[at] ^= 0xFF
+    archive.write_bytes(bytes(data))
+
+
+def test_a_truncated_zip_is_called_damaged_not_an_unknown_format(corpus, tmp_path):
+    text = _chat(tmp_path / "chat.txt", 400).read_bytes()
+    archive = _zip(tmp_path / "WhatsApp Chat - Maya Chen.zip", {"_chat.txt": text, "IMG-1.jpg": random.randbytes(20_000)})
+    archive.write_bytes(archive.read_bytes()[:12_000])  # an interrupted download
+
+    [failure] = ingest_paths(corpus, [archive], timezone="UTC").failures
+    assert failure == IngestFailure(str(archive), "the zip is damaged: it stops at byte 12,000 without the table of "
+                                                  "contents a zip ends with; download or export it again")
+    assert _nothing_stored(corpus)
+
+
+def test_a_corrupt_member_is_named_with_where_it_starts(corpus, tmp_path):
+    archive = _zip(tmp_path / "backup.zip", {"notes.csv": b"a,b\n" * 10, "photos/IMG-2.jpg": b"\xff\xd8" + b"sunset " * 4000})
+    _corrupt(archive, "photos/IMG-2.jpg")
+
+    [failure] = ingest_paths(corpus, [archive], timezone="UTC").failures
+    offset = zipfile.ZipFile(archive).getinfo("photos/IMG-2.jpg").header_offset
+    assert failure.message.startswith(f"the zip is damaged: member 'photos/IMG-2.jpg' (at byte {offset}): ")
+    assert "unknown format" not in failure.message
+
+
+def test_a_corrupt_chat_in_a_zip_a_parser_reads_itself_is_called_damaged(corpus, tmp_path):
+    archive = _zip(tmp_path / "WhatsApp Chat - Maya Chen.zip", {"_chat.txt": _chat(tmp_path / "c.txt", 3000).read_bytes()})
+    _corrupt(archive, "_chat.txt", late=True)  # the WhatsApp parser claims the zip, then fails reading it
+
+    [failure] = ingest_paths(corpus, [archive], timezone="UTC").failures
+    assert failure.message.startswith("the zip is damaged: ") and failure.message.endswith("download or export it again")
+    assert _nothing_stored(corpus)
+
+
+def test_a_corpus_another_process_writes_says_so_and_stops_the_run(corpus, tmp_path):
+    first, second = _chat(tmp_path / "WhatsApp Chat with Maya Chen.txt", 20), _chat(tmp_path / "WhatsApp Chat with Sam.txt", 20)
+    other = sqlite3.connect(corpus.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # holds the write lock
+    corpus.db.execute("PRAGMA busy_timeout = 50")
+
+    result = ingest_paths(corpus, [first, second], timezone="UTC")
+    assert result.failures == [IngestFailure(str(first), "another predraft process is writing; try again")]
+    assert result.reports == []  # the second file was not tried: it would only wait and fail the same way
+    other.execute("ROLLBACK")
+    assert _nothing_stored(corpus)
+    assert ingest_paths(corpus, [first, second], timezone="UTC").ok  # once the other is done, a rerun works
+
+
+def test_a_full_disk_says_so_and_stores_nothing_of_the_file(corpus, tmp_path):
+    small, big = _chat(tmp_path / "WhatsApp Chat with Sam.txt", 10), _chat(tmp_path / "WhatsApp Chat with Maya Chen.txt", 5000)
+    assert ingest_paths(corpus, [small], timezone="UTC").ok
+    pages = corpus.db.execute("PRAGMA page_count").fetchone()[0]
+    corpus.db.execute(f"PRAGMA max_page_count = {pages + 5}")  # room for a few pages more, not for 5,000 messages
+
+    result = ingest_paths(corpus, [big], timezone="UTC")
+    assert result.failures == [IngestFailure(str(big), f"no space left; nothing of {big} was stored")]
+    assert [s for (s,) in corpus.db.execute("SELECT path FROM sources")] == [str(small)]
+    assert corpus.db.execute("SELECT count(*) FROM messages").fetchone()[0] == 10
+    assert storage_problem(OSError(errno.ENOSPC, "No space left on device")) == "no space left"  # unpacking a zip
+
+
+def test_a_chat_log_whose_lines_gave_one_message_warns(corpus, tmp_path):
+    odd = tmp_path / "WhatsApp Chat with Maya Chen.txt"
+    odd.write_text("1/5/23, 09:00 - Maya Chen: hi\n" + "".join(f"[{n}] 09:0{n % 10} Maya: more\n" for n in range(24)))
+
+    [report] = ingest_paths(corpus, [odd], timezone="UTC").reports
+    assert (report.messages_seen, report.lines) == (1, 25)
+    assert "25 lines gave only 1 message(s)" in [w.message.split(":")[0] for w in report.warnings]
