@@ -22,6 +22,12 @@ Depth 1 is one prediction; depth 2 counts two hits in a row at consecutive point
 conversation (the second pre-draft is only served when the first prediction came true). Rates are
 given overall and for short targets (at most 5 words), with the seconds spent per hit.
 
+`hit_rule` checks the rule itself. A real message should count as the predicted one when the reply
+pre-drafted for the prediction is the one the user sends: over every two points the user answered,
+"target cosine >= t" is scored against "the user answered both with the same words", giving precision
+and recall per threshold on training-period pairs (the threshold with the best F1 is `chosen`) and on
+held-out pairs.
+
 Prints JSON. Usage: .venv/bin/python benchmarks/prediction.py [--persona demo --persona falstaff]
 [--max-points 60] [--work-dir DIR]
 """
@@ -71,6 +77,7 @@ class Point:
     query: str  # the last messages before the target, as the index embeds contexts
     speaker: str
     target: str
+    reply: str = ""  # the user's first message after the target in the conversation, if they answered
 
 
 def points(corpus: Corpus, settings: Settings) -> list[Point]:
@@ -93,6 +100,7 @@ def points(corpus: Corpus, settings: Settings) -> list[Point]:
                         as_of=local_date(spoken[j - 1]).isoformat(),
                         query=retrieval_query(list(turns[:j]), settings.retrieval.context_messages),
                         speaker=turns[j]["speaker"], target=turns[j]["text"],
+                        reply=next((t["text"] for t in turns[j + 1:] if t["speaker"] == ME), ""),
                     ))
     return sorted(found, key=lambda p: p.when)
 
@@ -125,6 +133,43 @@ def hits(guesses: list[str], val: list[Point], embed, threshold: float) -> list[
     vectors = embed([g or " " for g in guesses] + [p.target for p in val])
     n = len(guesses)
     return [bool(g.strip()) and float(vectors[i] @ vectors[n + i]) >= threshold for i, g in enumerate(guesses)]
+
+
+THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))  # 0.5 .. 0.95
+
+
+def same_reply_pairs(group: list[Point], embed) -> tuple[np.ndarray, np.ndarray]:
+    """For every two points the user answered: the cosine of their targets, and whether the user answered
+    both with the same words. A message counts as the predicted one when the reply pre-drafted for the
+    prediction is the reply the user sends to it: the hit rule is right when the two go together."""
+    answered = [p for p in group if p.reply.strip()]
+    if len(answered) < 2:
+        return np.zeros(0), np.zeros(0, dtype=bool)
+    vectors = embed([p.target for p in answered])
+    replies = np.array([normalize(p.reply) for p in answered])
+    upper = np.triu_indices(len(answered), k=1)
+    return (vectors @ vectors.T)[upper], (replies[:, None] == replies[None, :])[upper]
+
+
+def hit_rule_curve(cosines: np.ndarray, same: np.ndarray, thresholds=THRESHOLDS) -> list[dict]:
+    """Precision and recall of "cosine >= t" as the rule for "the same reply serves", per threshold."""
+    curve = []
+    for t in thresholds:
+        called = cosines >= t
+        true = int((called & same).sum())
+        precision = true / int(called.sum()) if called.any() else None
+        recall = true / int(same.sum()) if same.any() else None
+        f1 = 2 * precision * recall / (precision + recall) if precision and recall else 0.0
+        curve.append({"threshold": t, "precision": precision, "recall": recall, "f1": round(f1, 3),
+                      "pairs_called": int(called.sum())})
+    return curve
+
+
+def calibrate(train: list[Point], val: list[Point], embed) -> dict:
+    """The threshold with the best F1 on training-period pairs, and how it and the default do on held-out ones."""
+    fit, check = hit_rule_curve(*same_reply_pairs(train, embed)), hit_rule_curve(*same_reply_pairs(val, embed))
+    best = max(fit, key=lambda row: (row["f1"], row["threshold"]))
+    return {"chosen": best["threshold"] if best["f1"] else None, "train": fit, "held_out": check}
 
 
 def rates(hit: list[bool], val: list[Point]) -> dict:
@@ -174,7 +219,8 @@ def run_persona(persona: Persona, folder: Path, backend: Backend | None, max_poi
         systems[name]["seconds"] = round(spent, 1)
         systems[name]["seconds_per_hit"] = round(spent / systems[name]["hits"], 1) if systems[name]["hits"] else None
     report = {"train_points": len(train), "val_points": len(val), "hit_similarity": threshold,
-              "cut": cut.isoformat() if cut else None, "systems": systems}
+              "cut": cut.isoformat() if cut else None, "systems": systems,
+              "hit_rule": calibrate(train, [p for p in every if cut is not None and p.when >= cut], embed)}
     return report, backend
 
 

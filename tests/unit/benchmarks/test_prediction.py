@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
-from benchmarks.prediction import Point, frequent_guesses, rates
+from benchmarks.prediction import Point, frequent_guesses, hit_rule_curve, rates, same_reply_pairs
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -33,3 +35,16 @@ def test_rates_overall_short_and_two_hits_in_a_row_within_one_conversation():
     assert (found["short_points"], found["depth1_short"]) == (3, pytest.approx(2 / 3))
     # pairs (0,1) and (1,2) share a conversation; (2,3) does not
     assert (found["depth2_pairs"], found["depth2"]) == (2, pytest.approx(1 / 2))
+
+
+def test_the_hit_rule_curve_scores_cosine_against_answering_with_the_same_words():
+
+    vectors = {"see you at 8?": [1.0, 0.0], "see you at 8 then?": [0.96, 0.28], "movie later?": [0.0, 1.0]}
+    group = [replace(point("Maya", "see you at 8?"), reply="yes!"), replace(point("Maya", "see you at 8 then?"), reply="Yes"),
+             replace(point("Maya", "movie later?"), reply="sure"), point("Maya", "unanswered")]
+    cosines, same = same_reply_pairs(group, lambda texts: np.array([vectors[t] for t in texts]))
+    assert same.tolist() == [True, False, False]  # "yes!" and "Yes" are the same words
+    assert cosines.round(2).tolist() == [0.96, 0.0, 0.28]
+    by_t = {row["threshold"]: row for row in hit_rule_curve(cosines, same, (0.25, 0.9))}
+    assert (by_t[0.9]["precision"], by_t[0.9]["recall"]) == (1.0, 1.0)
+    assert (by_t[0.25]["precision"], by_t[0.25]["recall"]) == (0.5, 1.0)
