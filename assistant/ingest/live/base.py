@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from assistant.corpus.models import Event, ParsedMessage, Thread
-from assistant.corpus.store import Corpus, ImportReport
+from assistant.corpus.store import Corpus, CorpusError, ImportReport
 from assistant.errors import PredraftError
 from assistant.files import write_atomic
 
@@ -36,6 +36,7 @@ class Batch:
     cursor: Any  # where the source got to after these events: JSON-serialisable, opaque to callers
     backfill: bool = False  # the first sync of an account: history to learn from, not news to answer
     notes: list[str] = field(default_factory=list)  # what the user should hear (a room it cannot decrypt)
+    me: str | None = None  # the sender name the source knows is the user (the logged-in account)
 
     @property
     def messages(self) -> int:
@@ -60,6 +61,9 @@ class LiveSource(ABC):
     def deliver(self, corpus: Corpus, thread: Thread, text: str) -> str:
         """Hand a reply the user accepted to their own client (a draft to send, or a send they confirm).
         Returns a line saying where it went."""
+
+    def close(self) -> None:
+        """Let go of connections; a source without any has nothing to do."""
 
 
 def private_dir(data_dir: Path) -> Path:
@@ -107,5 +111,22 @@ def import_batch(corpus: Corpus, source: LiveSource, previous: Any, batch: Batch
     if not batch.events:
         return None
     identity = json.dumps([source.name, source.account, previous, batch.cursor], sort_keys=True, default=str)
-    return corpus.import_events(f"{source.name}:{source.account}", hashlib.sha256(identity.encode()).hexdigest(),
-                                source.name, batch.events, local_tz)
+    report = corpus.import_events(f"{source.name}:{source.account}", hashlib.sha256(identity.encode()).hexdigest(),
+                                  source.name, batch.events, local_tz)
+    if batch.me:
+        mark_me(corpus, batch.me)
+    return report
+
+
+def mark_me(corpus: Corpus, name: str) -> None:
+    """The logged-in account is the user: it becomes the person marked as you, or one of their names."""
+    me = corpus.me()
+    if me is not None and me.name == name:
+        return
+    try:
+        if me is None:
+            corpus.set_me(name)
+        else:
+            corpus.set_me(me.name, aliases=[name])
+    except CorpusError:
+        pass  # the account has written nothing in the followed rooms yet: nothing to link
