@@ -1,13 +1,21 @@
-"""WhatsApp parsing speed and memory: predraft against chat-miner, whatstk and plain line reading.
+"""WhatsApp parsing and ingest speed and memory: predraft against chat-miner, whatstk and plain line reading.
 
 Generates one Android-style export (English, 12-hour, month first) of N messages with a realistic mix
-(multi-line texts, media placeholders, deletions, edits, locations, polls, system lines), then parses it
-with each tool in a fresh subprocess, so that every peak RSS is that tool's own. Prints JSON:
-{tool: {messages, seconds, messages_per_s, cpu_seconds, messages_per_cpu_s, peak_rss_mb}}. Times cover the
-parse only, not imports; CPU seconds count every thread and, on a shared machine, vary less than wall time.
+(multi-line texts, media placeholders, deletions, edits, locations, polls, system lines), then runs each
+tool in a fresh subprocess, so that every peak RSS is that tool's own:
+
+- predraft, chat-miner, whatstk: the parse alone, from the file to messages (or a data frame);
+- predraft-ingest: what `predraft ingest` does, through the runner into a new corpus (hashing, parsing,
+  storing in SQLite, the per-file report), with a fresh data dir;
+- sqlite-copy: SQLite alone writing the same messages into an empty corpus (one INSERT ... SELECT from
+  the corpus predraft-ingest made, untimed): no Python per message, the floor for any storing;
+- lines: reading and decoding every line, the floor for any parser written in Python.
+
+Prints JSON: {tool: {messages, seconds, messages_per_s, cpu_seconds, messages_per_cpu_s, peak_rss_mb}}.
+Times leave out imports; CPU seconds count every thread and, on a shared machine, vary less than wall time.
 
     .venv/bin/python benchmarks/ingest.py                  # 1,000,000 messages (peers take minutes)
-    .venv/bin/python benchmarks/ingest.py --messages 50000 --tools predraft lines
+    .venv/bin/python benchmarks/ingest.py --messages 300000 --tools predraft predraft-ingest whatstk
 
 chat-miner and whatstk come with the `bench` extra (pip install -c constraints.txt '.[bench]').
 """
@@ -85,60 +93,106 @@ def generate(path: Path, messages: int, seed: int = 7) -> None:
 # ---- the tools, each run in its own process -----------------------------------------------------
 
 
-def _predraft(path: Path) -> tuple[int, float]:
-    sys.path.insert(0, str(ROOT))
-    from assistant.corpus.models import ParsedMessage
-    from assistant.ingest.parsers.whatsapp import WhatsAppParser
-
-    parser = WhatsAppParser()
-    start = time.perf_counter()
-    count = countOf(map(type, parser.parse(path)), ParsedMessage)  # counted at C speed, like len(df) below
-    return count, time.perf_counter() - start
-
-
-def _chat_miner(path: Path) -> tuple[int, float]:
-    from chatminer.chatparsers import WhatsAppParser
-
-    start = time.perf_counter()
-    parser = WhatsAppParser(str(path))
-    parser.parse_file()
-    count = parser.parsed_messages.get_df().height
-    return count, time.perf_counter() - start
-
-
-def _whatstk(path: Path) -> tuple[int, float]:
-    from whatstk import WhatsAppChat
-
-    start = time.perf_counter()
-    chat = WhatsAppChat.from_source(filepath=str(path), max_size=None)
-    return len(chat.df), time.perf_counter() - start
-
-
-def _lines(path: Path) -> tuple[int, float]:
-    """The floor: read and decode every line, counting those that start like a header."""
-    start = time.perf_counter()
-    with path.open(encoding="utf-8") as fh:
-        count = sum(1 for line in fh if line[:1].isdigit())
-    return count, time.perf_counter() - start
-
-
-TOOLS: dict[str, Callable[[Path], tuple[int, float]]] = {
-    "predraft": _predraft, "chat-miner": _chat_miner, "whatstk": _whatstk, "lines": _lines,
-}
-
-
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
 
+class Stopwatch:
+    """Wall and CPU seconds (all threads; on a busy machine steadier than wall time) of its `with` block."""
+
+    def __enter__(self) -> Stopwatch:
+        self.seconds, self.cpu_seconds = time.perf_counter(), _cpu_seconds()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds, self.cpu_seconds = time.perf_counter() - self.seconds, _cpu_seconds() - self.cpu_seconds
+
+
+def _predraft(path: Path) -> tuple[int, Stopwatch]:
+    sys.path.insert(0, str(ROOT))
+    from assistant.corpus.models import ParsedMessage
+    from assistant.ingest.parsers.whatsapp import WhatsAppParser
+
+    parser = WhatsAppParser()
+    with Stopwatch() as clock:
+        count = countOf(map(type, parser.parse(path)), ParsedMessage)  # counted at C speed, like len(df) below
+    return count, clock
+
+
+def _ingest_into(data_dir: Path, path: Path) -> tuple[int, Stopwatch]:
+    sys.path.insert(0, str(ROOT))
+    from assistant.corpus.store import Corpus
+    from assistant.ingest.registry import all_parsers
+    from assistant.ingest.runner import ingest_paths
+
+    all_parsers()  # imports every parser module: imports are not timed
+    with Corpus(data_dir / "corpus.sqlite") as corpus, Stopwatch() as clock:
+        result = ingest_paths(corpus, [path], timezone="UTC")
+    if not result.ok:
+        raise SystemExit(f"ingest failed: {result.failures}")
+    return sum(r.messages_added for r in result.reports), clock
+
+
+def _predraft_ingest(path: Path) -> tuple[int, Stopwatch]:
+    with tempfile.TemporaryDirectory() as data_dir:
+        return _ingest_into(Path(data_dir), path)
+
+
+def _sqlite_copy(path: Path) -> tuple[int, Stopwatch]:
+    """The messages predraft-ingest stored, copied into an empty corpus with the importer's settings."""
+    from assistant.corpus.store import Corpus
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        ingested = Path(data_dir) / "ingested"
+        ingested.mkdir()
+        _ingest_into(ingested, path)
+        with Corpus(Path(data_dir) / "copy.sqlite") as corpus:
+            corpus.db.execute("ATTACH ? AS ingested", (str(ingested / "corpus.sqlite"),))
+            for table in ("sources", "people", "identities", "threads"):
+                corpus.db.execute(f"INSERT INTO {table} SELECT * FROM ingested.{table}")
+            with Stopwatch() as clock, corpus.transaction() as db, corpus.bulk_load():
+                count = db.execute("INSERT INTO messages SELECT * FROM ingested.messages").rowcount
+    return count, clock
+
+
+def _chat_miner(path: Path) -> tuple[int, Stopwatch]:
+    from chatminer.chatparsers import WhatsAppParser
+
+    with Stopwatch() as clock:
+        parser = WhatsAppParser(str(path))
+        parser.parse_file()
+        count = parser.parsed_messages.get_df().height
+    return count, clock
+
+
+def _whatstk(path: Path) -> tuple[int, Stopwatch]:
+    from whatstk import WhatsAppChat
+
+    with Stopwatch() as clock:
+        count = len(WhatsAppChat.from_source(filepath=str(path), max_size=None).df)
+    return count, clock
+
+
+def _lines(path: Path) -> tuple[int, Stopwatch]:
+    """The floor: read and decode every line, counting those that start like a header."""
+    with Stopwatch() as clock, path.open(encoding="utf-8") as fh:
+        count = sum(1 for line in fh if line[:1].isdigit())
+    return count, clock
+
+
+TOOLS: dict[str, Callable[[Path], tuple[int, Stopwatch]]] = {
+    "predraft": _predraft, "predraft-ingest": _predraft_ingest, "sqlite-copy": _sqlite_copy,
+    "chat-miner": _chat_miner, "whatstk": _whatstk, "lines": _lines,
+}
+
+
 def _measure(tool: str, path: Path) -> dict:
-    cpu_before = _cpu_seconds()
-    count, seconds = TOOLS[tool](path)
-    cpu = _cpu_seconds() - cpu_before  # all threads; on a busy machine steadier than wall time
+    count, clock = TOOLS[tool](path)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return {"messages": count, "seconds": round(seconds, 3), "messages_per_s": round(count / seconds),
-            "cpu_seconds": round(cpu, 3), "messages_per_cpu_s": round(count / cpu), "peak_rss_mb": round(peak_mb, 1)}
+    return {"messages": count, "seconds": round(clock.seconds, 3), "messages_per_s": round(count / clock.seconds),
+            "cpu_seconds": round(clock.cpu_seconds, 3), "messages_per_cpu_s": round(count / clock.cpu_seconds),
+            "peak_rss_mb": round(peak_mb, 1)}
 
 
 def run_in_subprocess(tool: str, path: Path) -> dict:

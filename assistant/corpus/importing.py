@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import tzinfo
 from functools import lru_cache, partial
@@ -37,6 +38,7 @@ KIND_VALUES = {kind: kind.value for kind in Kind}
 FIRST_OCCURRENCE = "{}\x1f{}\x1f{}\x1f{}\x1f1".format
 BLAKE2B_128 = partial(hashlib.blake2b, digest_size=16)
 HEXDIGEST = methodcaller("hexdigest")
+ONE = 1
 
 # Columns a whole batch often leaves empty (WhatsApp has no ids, replies or forwards) are written into the
 # statement as their empty value, as are the thread and source ids: fewer values to bind per row.
@@ -183,16 +185,19 @@ class SourceImport:
         keys = list(map("h:".__add__, map(HEXDIGEST, map(BLAKE2B_128, map(
             str.encode, map(FIRST_OCCURRENCE, senders, ms, kinds, texts))))))
         seen = thread.occurrences
-        firsts = dict.fromkeys(keys, 1)
-        # The usual batch: no message repeats one before it. (`isdisjoint` of two views iterates the smaller.)
-        if not any(ids) and len(firsts) == len(keys) and firsts.keys().isdisjoint(seen.keys()):
-            seen.update(firsts)
-            return keys
-        for n, (key, platform_id) in enumerate(zip(keys, ids)):
-            if platform_id:
-                keys[n] = "id:" + platform_id
+        if any(ids):
+            renumber: Iterable[int] = range(len(keys))
+        else:
+            # Only a repeat needs a number other than 1: a key twice in this batch, or one an earlier batch had.
+            counts = Counter(keys)
+            repeats = set(compress(counts, map(ONE.__lt__, counts.values()))).union(counts.keys() & seen.keys())
+            renumber = list(compress(range(len(keys)), map(repeats.__contains__, keys)))
+            seen.update(dict.fromkeys(counts.keys() - repeats, 1))
+        for n in renumber:
+            if ids[n]:
+                keys[n] = "id:" + ids[n]
                 continue
-            count = seen[key] = seen.get(key, 0) + 1
+            count = seen[keys[n]] = seen.get(keys[n], 0) + 1
             if count > 1:
                 keys[n] = content_key(senders[n], ms[n], kinds[n], texts[n], count)
         return keys

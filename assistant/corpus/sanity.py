@@ -59,7 +59,7 @@ class SourceTally:
                                       "their dates were probably not read"))
         if self.in_future:
             found.append(ParseWarning("file", f"{self.in_future} message(s) dated more than a day in the future "
-                                      f"(latest {iso(self.last_ms)}): check the day/month order (--date-order)"))
+                                      f"(latest {iso(self.last_ms)[:10]}): check the day/month order (--date-order)"))
         for sender in self._system_only_senders():
             found.append(ParseWarning(f"sender {sender!r}", "every line of theirs was read as a system line "
                                       "(joins, leaves, notices), none as a message"))

@@ -111,3 +111,18 @@ def test_a_folder_with_one_whatsapp_chat_beside_other_exports_is_read_file_by_fi
     assert _failed_files(result.output) == ["junk.txt"]
     stats = json.loads(cli("stats", "--json").output)
     assert stats["by_platform"] == {"whatsapp": 572, "telegram": 290, "discord": 122}
+
+
+def test_each_file_gets_one_line_and_its_warnings_indented_under_it(cli, tmp_path):
+    chat = tmp_path / "WhatsApp Chat with Sam.txt"
+    chat.write_text("1/5/23, 09:00 - Sam: hi\n1/5/23, 09:01 - Alex: yo\n12/30/99, 09:02 - Sam: from the future\n",
+                    encoding="utf-8")
+
+    result = cli("ingest", chat, "--timezone", "UTC")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"{chat}: whatsapp, 3 messages (3 new), 2 senders, 2023-01-05 to 2099-12-30 [text 3]",
+        "  warning: file: 1 message(s) dated more than a day in the future (latest 2099-12-30): check the "
+        "day/month order (--date-order)",
+    ]
+    assert cli("ingest", chat).stdout.splitlines() == [f"{chat}: already imported"]
