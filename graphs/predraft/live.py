@@ -20,6 +20,10 @@ from graphs.predraft.api import ChainError, DraftChain, OnToken
 from graphs.predraft.watch import ThreadUpdate, answer_news, last_message_ids
 
 
+NO_ME = ("imported, but nothing indexed or drafted: no sender is marked as you. Run `predraft me set NAME` "
+         "(`predraft me` suggests one), then `predraft index`; drafting starts with the next message")
+
+
 @dataclass
 class LiveRound:
     report: ImportReport | None  # None: nothing arrived
@@ -41,9 +45,13 @@ def sync(
     report = import_batch(chain.corpus, source, previous, batch, resolve_timezone(chain.settings.ingest.timezone))
     cursor.write(batch.cursor)
     result = LiveRound(report, batch.backfill, notes=batch.notes)
-    if report is not None and (report.messages_added or report.messages_updated):
-        result.updates, result.pace_note = answer_news(chain, before, depth=depth, predraft=not batch.backfill,
-                                                       on_token=on_token)
+    if report is None or not (report.messages_added or report.messages_updated):
+        return result
+    if chain.corpus.me() is None:  # the index and the drafts are built around the user's side
+        result.notes.append(NO_ME)
+        return result
+    result.updates, result.pace_note = answer_news(chain, before, depth=depth, predraft=not batch.backfill,
+                                                   on_token=on_token)
     return result
 
 

@@ -106,7 +106,9 @@ class Cursor:
         write_json(self.path, cursor)
 
 
-def import_batch(corpus: Corpus, source: LiveSource, previous: Any, batch: Batch, local_tz: tzinfo) -> ImportReport | None:
+def import_batch(
+    corpus: Corpus, source: LiveSource, previous: Any, batch: Batch, local_tz: tzinfo
+) -> ImportReport | None:
     """Store a batch as one corpus source; None when it holds no events (an idle sync adds no row)."""
     if not batch.events:
         return None

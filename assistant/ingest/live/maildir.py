@@ -39,7 +39,8 @@ class MaildirSource(LiveSource):
         wanted = folders or [INBOX] + [f for f in SENT_FOLDERS if f in available]
         for folder in wanted:
             if folder == DRAFTS:
-                raise LiveError(f"{DRAFTS} holds replies not sent yet: it is where predraft writes, not what it follows")
+                raise LiveError(f"{DRAFTS} holds replies not sent yet: it is where predraft writes, "
+                                "not what it follows")
             if folder != INBOX and folder not in available:
                 raise LiveError(f"no folder {folder!r} in {self.path}; it has: {', '.join([INBOX, *available])}")
         self.folders = {f: self._box(f) for f in wanted}
@@ -65,6 +66,7 @@ class MaildirSource(LiveSource):
             time.sleep(POLL_INTERVAL_S)
         events: list[Event] = []
         declared: dict[str, ParsedThread] = {}
+        me = None
         for folder, keys in new.items():
             for key in keys:
                 try:
@@ -72,9 +74,19 @@ class MaildirSource(LiveSource):
                 except KeyError:  # deleted or moved away between listing and reading
                     continue
                 events += mail_events(raw, f"{folder} mail {key}", declared)
+                me = me or self._sent_by_me(raw)
         # Keys of mails deleted since are dropped, so the cursor stays the size of the folders.
         return Batch(events, {"seen": {folder: sorted(keys) for folder, keys in present.items()}},
-                     backfill=cursor is None)
+                     backfill=cursor is None, me=me)
+
+    def _sent_by_me(self, raw: bytes) -> str | None:
+        """With --address: the sender name of a mail from it, which is the user's (as the parser names senders)."""
+        if not self.address:
+            return None
+        for address in getattr(BytesHeaderParser(policy=MAIL_POLICY).parsebytes(raw).get("From"), "addresses", ()):
+            if address.addr_spec.lower() == self.address.lower():
+                return address.display_name or address.addr_spec
+        return None
 
     # ---- writing a draft -----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ encryption cannot be read (matrix-nio is installed without libolm): they are nam
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +24,9 @@ from assistant.corpus.store import Corpus
 from assistant.ingest.live.base import Batch, LiveError, LiveSource, read_json, state_file, write_json
 from assistant.ingest.live.matrix_events import ENCRYPTED_EVENTS, message, room_thread
 
+# nio logs a warning for each error response that misses its schema (a failed login has no user_id);
+# the error itself reaches the user as one line of ours.
+logging.getLogger("nio").setLevel(logging.ERROR)
 T = TypeVar("T")
 TIMELINE_LIMIT = 50  # events per room in one sync; more history comes from paginating back
 BACKFILL_PAGE = 100
@@ -41,7 +45,8 @@ class MatrixSource(LiveSource):
         self.settings: dict[str, list[str]] = read_json(self.rooms_path) or {"follow": [], "send": []}
         self.loop = asyncio.new_event_loop()
         # One retry on a dropped connection, then a clear error rather than nio's endless backoff.
-        self.client = AsyncClient(self.homeserver, user_id, config=AsyncClientConfig(max_timeouts=1, request_timeout=30))
+        config = AsyncClientConfig(max_timeouts=1, request_timeout=30)
+        self.client = AsyncClient(self.homeserver, user_id, config=config)
         self.synced_state = False  # the first sync of a process fetches the rooms' full state (names, members)
 
     @property
@@ -118,7 +123,8 @@ class MatrixSource(LiveSource):
             messages = [m for m in (message(room, e) for e in room_events) if m is not None]
             if any(isinstance(e, ENCRYPTED_EVENTS) for e in room_events) or room.encrypted:
                 notes.append(f"{room.display_name} ({room_id}) is end-to-end encrypted and predraft cannot decrypt "
-                             "it: read it from an export of your client (`predraft ingest`), or follow an unencrypted room")
+                             "it: read it from an export of your client (`predraft ingest`), "
+                             "or follow an unencrypted room")
             if messages:
                 events += [room_thread(room), *messages]
         if left:

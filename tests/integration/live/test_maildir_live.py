@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import mailbox
+import os
+import re
 import stat
+import subprocess
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import pytest
 from assistant.ingest.live.base import Cursor, LiveError
 from assistant.ingest.live.maildir import MaildirSource
 from graphs.predraft.live import accept, sync
+from tests.integration.cli.cli_support import PREDRAFT
 
 HISTORY = [  # (folder, raw mail): Maya writes, Alex answers from Sent
     ("INBOX", "From: Maya Chen <maya@example.org>\nTo: Alex Rivera <alex@example.org>\nSubject: dinner friday\n"
@@ -118,3 +122,18 @@ def test_folders_are_checked_before_anything_is_read(maildir, tmp_path):
         MaildirSource(maildir, ["Drafts"])
     with pytest.raises(LiveError, match="is not a Maildir"):
         MaildirSource(tmp_path)
+
+
+def test_the_command_names_a_malformed_mail_in_one_line(maildir):
+    deliver_new_mail(maildir, "Subject: no sender, no date\n\nhello\n")
+    run = subprocess.run([str(PREDRAFT), "live", "maildir", str(maildir), "--once"], capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL, timeout=300, env={**os.environ, "COLUMNS": "300"})
+    assert run.returncode == 0, run.stderr
+    [warning] = [line for line in run.stderr.splitlines() if line.startswith("warning:")]
+    assert re.fullmatch(r"warning: INBOX mail \S+: skipped: it has no readable From or Date header", warning)
+    assert "no sender is marked as you. Run `predraft me set NAME`" in run.stderr
+
+
+def test_with_an_address_its_sender_is_marked_as_you(live_chain, maildir):
+    first = sync(live_chain, MaildirSource(maildir, address="ALEX@example.org"))
+    assert first.notes == [] and live_chain.corpus.me().name == "Alex Rivera"

@@ -3,7 +3,9 @@ user's accepted and confirmed reply is what the other user receives, and a resta
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from assistant.ingest.live.base import LiveError
 from assistant.ingest.live.matrix import MatrixSource
 from graphs.predraft.live import accept, sync
+from tests.integration.cli.cli_support import PREDRAFT
 from tests.integration.live.synapse import SYNAPSE_PYTHON, Synapse, User
 
 pytestmark = pytest.mark.skipif(not SYNAPSE_PYTHON.exists(),
@@ -149,3 +152,19 @@ def test_clear_errors_for_a_wrong_password_an_unreachable_server_and_a_room_left
     with pytest.raises(LiveError, match=f"you are not in {room} \\(left, or never joined\\)"):
         source.follow([room])
     source.close()
+
+
+def run_cli(*args: str, password: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PREDRAFT_MATRIX_PASSWORD": password}
+    return subprocess.run([str(PREDRAFT), "live", "matrix", *args], capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL, timeout=120)
+
+
+def test_the_command_says_a_wrong_password_in_one_line_and_lists_rooms_to_choose_from(homeserver, room):
+    server, _alex, _bob = homeserver
+    wrong = run_cli("--homeserver", server.url, "--user", "@alex:localhost", password="not it")
+    assert (wrong.returncode, wrong.stderr.strip()) == (2, f"error: wrong password for @alex:localhost on {server.url}")
+    listed = run_cli("--homeserver", server.url, "--user", "@alex:localhost", password=ALEX_PASSWORD)
+    assert listed.returncode == 2
+    assert room in listed.stdout and "bob" in listed.stdout
+    assert "pass --room ROOM_ID" in listed.stderr
