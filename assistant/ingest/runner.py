@@ -148,6 +148,9 @@ def _safe_extract(archive: Path, into: Path) -> Path:
                     zf.extract(member, into)
                 except ZIP_DAMAGE as exc:
                     raise DamagedZip(f"member {member.filename!r} (at byte {member.header_offset:,}): {exc}") from exc
+                except (RuntimeError, NotImplementedError) as exc:  # a password, a compression zipfile lacks
+                    raise ParseError(archive, "a zip without a password, compressed as zip tools usually do",
+                                     location=f"member {member.filename!r}") from exc
     except ZIP_DAMAGE as exc:
         raise DamagedZip(f"its table of contents is unreadable ({exc})") from exc
     return into
@@ -183,6 +186,8 @@ def find_sources(path: Path, fmt: str, stack: ExitStack, display: str | None = N
         yield from _sources(path, fmt, stack, display)
     except DamagedZip as exc:
         yield Source(path, display, None, str(exc))
+    except ParseError as exc:  # a zip predraft will not unpack: an entry outside it, a password
+        yield Source(path, display, None, exc.detail)
 
 
 def _sources(path: Path, fmt: str, stack: ExitStack, display: str) -> Iterator[Source]:
@@ -250,7 +255,7 @@ def _ingest_root(corpus: Corpus, root: Path, fmt: str, local_tz: tzinfo, on_sour
     with ExitStack() as stack:
         try:
             sources = list(find_sources(root, fmt, stack))
-        except (ParseError, KeyError) as exc:
+        except KeyError as exc:  # an unknown --format
             result.failures.append(IngestFailure(str(root), str(exc).strip("'\"")))
             return
         except OSError as exc:  # a folder it may not list (~/Library/Messages without Full Disk Access)

@@ -113,3 +113,21 @@ def test_a_chat_log_whose_lines_gave_one_message_warns(corpus, tmp_path):
     [report] = ingest_paths(corpus, [odd], timezone="UTC").reports
     assert (report.messages_seen, report.lines) == (1, 25)
     assert "25 lines gave only 1 message(s)" in [w.message.split(":")[0] for w in report.warnings]
+
+
+def test_a_zip_predraft_will_not_unpack_fails_alone_in_its_folder(corpus, tmp_path):
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    chats = [_chat(downloads / f"WhatsApp Chat with {name}.txt", 5, name) for name in ("Maya Chen", "Sam Okafor")]
+    _zip(downloads / "escape.zip", {"../outside.txt": b"x"})
+    locked = _zip(downloads / "locked.zip", {"notes.txt": b"secret " * 100})
+    data = bytearray(locked.read_bytes())
+    flags = data.rindex(b"PK\x01\x02") + 8  # the central directory's flags: mark the member as encrypted
+    data[flags] |= 0x01
+    locked.write_bytes(bytes(data))
+
+    result = ingest_paths(corpus, [downloads], timezone="UTC")
+    assert [r.path for r in result.reports] == [str(chat) for chat in chats]
+    assert [(Path(f.path).name, f.message.split(",")[0]) for f in result.failures] == [
+        ("escape.zip", "expected a zip whose entries stay inside it"),
+        ("locked.zip", "member 'notes.txt': expected a zip without a password")]
