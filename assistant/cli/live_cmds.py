@@ -150,8 +150,8 @@ def offer(chain: DraftChain, source: LiveSource, result: LiveRound) -> None:
         console_err.print(result.pace_note)
     threshold = chain.settings.draft.confidence_threshold
     for update in result.updates:
-        if update.view is None or update.view.status == "done":
-            console.print(f"[bold]{update.title}[/]: you answered already")
+        if update.view is None or update.view.status == "done":  # answered already, or nothing may be drafted
+            console.print(f"[bold]{update.title}[/]: {update.outcome.replace('_', ' ')}")
             continue
         console.print(f"[bold]{update.title}[/] ({update.new_messages} new, {update.outcome.replace('_', ' ')})")
         console.print(_step_panel(update.view, threshold))
