@@ -16,7 +16,10 @@ Systems:
   thread as it stood (graphs/predraft/replay.py): the step's evidence retrieved for the thread before
   the user's reply, the real reply accepted, then `predict`;
 - `product`: the same with the defaults, i.e. what `predraft draft` pre-drafts an answer to: when the
-  reply nearly repeats one of the user's in the evidence, what the other side answered then.
+  reply nearly repeats one of the user's in the evidence, what the other side answered then;
+- `retrieval_top3` and `product_top3`: three predictions instead of one (a hit when any matches), each
+  of which would need its own pre-draft: the retrieval's three most similar past points, and the
+  product's prediction followed by those.
 
 Depth 1 is one prediction; depth 2 counts two hits in a row at consecutive points of one
 conversation (the second pre-draft is only served when the first prediction came true). Rates are
@@ -61,7 +64,8 @@ from graphs.predraft.prompts import retrieval_query
 from training.dataset import build_dataset
 from training.metrics import is_short, normalize
 
-SYSTEMS = ("frequent", "retrieval", "model", "product")
+TOP_K = 3  # predictions per point for the k-prediction systems
+SYSTEMS = ("frequent", "retrieval", "model", "product", f"retrieval_top{TOP_K}", f"product_top{TOP_K}")
 
 
 @dataclass(frozen=True)
@@ -120,19 +124,28 @@ def frequent_guesses(train: list[Point], val: list[Point]) -> list[str]:
     return [by_speaker.get(p.speaker, everybody) for p in val]
 
 
-def retrieval_guesses(train: list[Point], val: list[Point], embed) -> list[str]:
+def retrieval_guesses(train: list[Point], val: list[Point], embed, k: int = 1) -> list[list[str]]:
+    """What came next at the k most similar training-period points, most similar first, without repeats."""
     if not train:
-        return [""] * len(val)
+        return [[] for _ in val]
     known = embed([p.query for p in train])
     asked = embed([p.query for p in val])
-    return [train[int(np.argmax(known @ q))].target for q in asked]
+    return [_distinct([train[int(i)].target for i in np.argsort(-(known @ q))], k) for q in asked]
 
 
-def hits(guesses: list[str], val: list[Point], embed, threshold: float) -> list[bool]:
-    """The graph's hit rule: cosine of the embeddings at least the threshold; no guess never hits."""
-    vectors = embed([g or " " for g in guesses] + [p.target for p in val])
-    n = len(guesses)
-    return [bool(g.strip()) and float(vectors[i] @ vectors[n + i]) >= threshold for i, g in enumerate(guesses)]
+def _distinct(texts: list[str], k: int) -> list[str]:
+    return list(dict.fromkeys(t for t in texts if t.strip()))[:k]
+
+
+def hits(guesses: list[list[str]], val: list[Point], embed, threshold: float) -> list[bool]:
+    """The graph's hit rule, for any of a point's guesses: cosine of the embeddings at least the threshold."""
+    targets = embed([p.target for p in val])
+    flat = [(i, g) for i, gs in enumerate(guesses) for g in gs if g.strip()]
+    vectors = embed([g for _, g in flat]) if flat else np.zeros((0, targets.shape[1]))
+    hit = [False] * len(val)
+    for (i, _), vector in zip(flat, vectors, strict=True):
+        hit[i] = hit[i] or float(vector @ targets[i]) >= threshold
+    return hit
 
 
 THRESHOLDS = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))  # 0.5 .. 0.95
@@ -199,20 +212,24 @@ def run_persona(persona: Persona, folder: Path, backend: Backend | None, max_poi
     embed = resources.embedder.embed
     threshold = settings.draft.prediction_hit_similarity
 
-    guesses = {"frequent": frequent_guesses(train, val), "retrieval": retrieval_guesses(train, val, embed)}
+    alternatives = retrieval_guesses(train, val, embed, TOP_K)
+    guesses = {"frequent": [[g] for g in frequent_guesses(train, val)], "retrieval": [a[:1] for a in alternatives],
+               f"retrieval_top{TOP_K}": alternatives}
     seconds = {}
     model_only = settings.model_copy(update={"draft": settings.draft.model_copy(update={"past_answers": False})})
     for name, variant in (("model", model_only), ("product", settings)):
         clock = time.perf_counter()
         with replay_at(resources, variant) as replay:
-            guesses[name] = [replay.prediction(p.thread_id, p.sent_at, list(p.sent), p.as_of) for p in val]
+            guesses[name] = [[replay.prediction(p.thread_id, p.sent_at, list(p.sent), p.as_of)] for p in val]
         seconds[name] = time.perf_counter() - clock
+    # k predictions: the product's, then what came next at the most similar past points
+    guesses[f"product_top{TOP_K}"] = [_distinct(g + a, TOP_K) for g, a in zip(guesses["product"], alternatives, strict=True)]
 
     systems = {}
     for name in SYSTEMS:
         hit = hits(guesses[name], val, embed, threshold)
         systems[name] = rates(hit, val) | {
-            "samples": [{"real": p.target[:120], "guess": g[:120], "hit": h}
+            "samples": [{"real": p.target[:120], "guess": [x[:120] for x in g], "hit": h}
                         for p, g, h in list(zip(val, guesses[name], hit, strict=True))[:4]],
         }
     for name, spent in seconds.items():  # retrieval and the replay's own reads included: an upper bound

@@ -48,3 +48,15 @@ def test_the_hit_rule_curve_scores_cosine_against_answering_with_the_same_words(
     by_t = {row["threshold"]: row for row in hit_rule_curve(cosines, same, (0.25, 0.9))}
     assert (by_t[0.9]["precision"], by_t[0.9]["recall"]) == (1.0, 1.0)
     assert (by_t[0.25]["precision"], by_t[0.25]["recall"]) == (0.5, 1.0)
+
+
+def test_k_predictions_hit_when_any_matches_and_retrieval_gives_distinct_answers():
+    from benchmarks.prediction import hits, retrieval_guesses
+
+    vectors = {"me too": [1.0, 0.0], "same": [0.0, 1.0], "Me: hi": [1.0, 0.0], "Me: yo": [0.9, 0.1]}
+    embed = lambda texts: np.array([vectors.get(t, [0.6, 0.8]) for t in texts])  # noqa: E731
+    train = [point("Maya", "me too"), point("Maya", "me too", 1), point("Maya", "same", 2)]
+    val = [point("Maya", "same", 3), point("Maya", "me too", 4)]
+    assert retrieval_guesses(train, val, embed, k=3)[0] == ["me too", "same"]  # repeats dropped
+    assert hits([["me too", "same"], ["same"]], val, embed, 0.8) == [True, False]
+    assert hits([[], [""]], val, embed, 0.8) == [False, False]
