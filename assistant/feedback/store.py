@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from assistant.databases import connect
 from assistant.erase import vacuum
 from assistant.migrations import Migration, apply_migrations, run_script
 from assistant.privacy import ReadRules
@@ -103,8 +104,7 @@ MIGRATIONS: list[Migration] = [
 
 class FeedbackStore:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, check_same_thread=False)
+        self.db = connect(path)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         apply_migrations(self.db, MIGRATIONS)

@@ -10,21 +10,19 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from assistant.config import Settings
+from assistant.databases import connect
 from graphs.predraft import nodes
 from graphs.predraft.context import ChainContext
 from graphs.predraft.state import ChainInput, ChainState
 
 
 def open_checkpointer(settings: Settings) -> SqliteSaver:
-    settings.checkpoints_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(settings.checkpoints_path, check_same_thread=False)
+    conn = connect(settings.checkpoints_path)
     # Every step of a run is a commit. In WAL mode (which SqliteSaver sets) NORMAL skips the fsync per
     # commit and still never corrupts the file; a power cut may lose the last steps, which rerun on resume.
     conn.execute("PRAGMA journal_mode=WAL")

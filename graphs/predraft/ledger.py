@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant.databases import connect
 from assistant.erase import vacuum
 from assistant.migrations import Migration, apply_migrations, run_script
 
@@ -52,8 +53,7 @@ MIGRATIONS: list[Migration] = [
 
 class ChainLedger:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, check_same_thread=False)
+        self.db = connect(path)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # no fsync per commit: a hit must be served in milliseconds
         apply_migrations(self.db, MIGRATIONS)
