@@ -7,6 +7,7 @@ them types and reject unknown keys, so a typo in a user's config is an error, no
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -148,6 +149,10 @@ class Settings(_Section):
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 
+    @property
+    def locks_dir(self) -> Path:
+        return self.data_dir / "locks"
+
 
 class ConfigError(PredraftError):
     """A config file that cannot be read or has wrong keys/values."""
@@ -182,11 +187,20 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the file or delete it to use defaults.") from exc
 
 
-def ensure_data_dir(path: Path) -> Path:
-    """Create the data dir readable by its owner alone: it holds private messages."""
-    path.mkdir(parents=True, exist_ok=True)
-    path.chmod(0o700)
-    return path
+def ensure_data_dir(path: Path) -> str | None:
+    """Create the data dir readable by its owner alone: it holds private messages.
+
+    A folder that exists already keeps its mode (the user chose it, and it may hold more than predraft's
+    files); the returned warning says so when other users can read it.
+    """
+    try:
+        path.mkdir(mode=0o700, parents=True)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            return (f"{path} is readable by other users of this machine (mode {mode:04o}) and holds your messages: "
+                    f"`chmod 700 {path}` makes it private")
+    return None
 
 
 def load_settings(data_dir: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:

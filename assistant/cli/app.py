@@ -82,7 +82,8 @@ class AppState:
 
     def settings(self) -> Settings:
         if self._settings is None:
-            ensure_data_dir(self.data_dir)
+            if warning := ensure_data_dir(self.data_dir):
+                console_err.print(f"[yellow]warning:[/] {warning}")
             self._settings = load_settings(self.data_dir, self.overrides)
         return self._settings
 
@@ -100,7 +101,8 @@ def _global_options(
         typer.Option(
             "--data-dir",
             envvar=DATA_DIR_ENV,
-            help="Where the corpus, index, models and feedback live (created private, mode 0700).",
+            help="Where the corpus, index, models and feedback live (created private, mode 0700; "
+                 "an existing folder keeps its mode).",
             show_default=str(default_data_dir()),
         ),
     ] = None,
