@@ -2,6 +2,11 @@
 
 A chain is one LangGraph thread (its `chain_id`) in the checkpoint database: it can be started in
 one process and resumed in another. Every call returns a `ChainView` of where the chain stands.
+
+Processes on one data dir answer a chain step once: an answer (`resume`, `incoming`) holds its
+thread's lock (assistant/locks.py) from the check of the chain's state to the last checkpoint it
+writes, and a caller that passes the version it showed (`shown=view.version`) gets
+ChainChangedError, with nothing recorded, when another process moved the chain on meanwhile.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,6 +24,7 @@ from assistant.config import Settings
 from assistant.corpus.store import Corpus
 from assistant.errors import PredraftError
 from assistant.feedback.store import FeedbackStore
+from assistant.locks import holding
 from assistant.privacy import PrivacyPolicy, exclusions, read_rules
 from assistant.retrieval.exchanges import Evidence, Exchange
 from assistant.retrieval.index import EmptyIndexError
@@ -30,10 +37,24 @@ from graphs.predraft.views import Candidate, ChainView, Status
 
 REVIEW_ACTIONS = ("accept", "edit", "regenerate", "reject")
 OnToken = Callable[[int, str], None]  # (candidate index, or -1 for the predicted message; text piece)
+ANSWER_WAIT_S = 60.0  # an answer waits this long while another process drafts in the same thread
 
 
 class ChainError(PredraftError):
     """A chain that does not exist, or a request its current state cannot take."""
+
+
+class ExcludedThreadError(ChainError):
+    """The thread includes a contact excluded by `predraft consent`: nothing is drafted there."""
+
+
+class ChainChangedError(ChainError):
+    """Another process moved the chain on since the caller showed it; nothing was done. `view`: the chain now."""
+
+    def __init__(self, view: ChainView):
+        super().__init__(f"chain {view.chain_id!r} was moved on by another predraft process since it was shown "
+                         f"(now at step {view.step + 1}, {view.status.replace('_', ' ')}): nothing was recorded")
+        self.view = view
 
 
 class DraftChain:
@@ -72,10 +93,7 @@ class DraftChain:
     ) -> ChainView:
         """Draft replies for the thread and stop at the first review."""
         thread = self.corpus.thread(thread_ref)
-        if exclusions(self.corpus).involves(thread.id):
-            # A draft's prompt is stored as feedback and feeds training: an excluded contact's words must not.
-            raise ChainError(f"{thread.title!r} includes a contact excluded by `predraft consent`: "
-                             "predraft does not draft there")
+        self._require_consent(thread.id)
         if self.corpus.me() is None:
             raise ChainError("no sender is marked as you, so there is no side to draft for: run `predraft me`, "
                              "then `predraft me set NAME`")
@@ -103,40 +121,45 @@ class DraftChain:
         on_token: OnToken | None = None,
         cancel: threading.Event | None = None,
         reviewed: bool = True,
+        shown: str | None = None,
     ) -> ChainView:
         """Answer the review: accept (chosen_index, default 0), edit (text), regenerate, or reject.
 
         `reviewed=False` moves the chain on without storing the decision as feedback: for runs
-        where nobody looked at the drafts (the non-interactive CLI).
+        where nobody looked at the drafts (the non-interactive CLI). `shown`: the version of the
+        chain the decision was made on (ChainChangedError if it moved on since).
         """
-        view = self.view(chain_id)
-        if view.status == "stalled" and action == "regenerate":
-            return self._run(chain_id, None, on_token, cancel)  # reruns the node that was cut off
-        self._require_review(view)
-        if action not in REVIEW_ACTIONS:
-            raise ChainError(f"unknown action {action!r}: expected one of {', '.join(REVIEW_ACTIONS)}")
-        if action == "accept" and chosen_index is None:
-            chosen_index = 0
-        if chosen_index is not None and not 0 <= chosen_index < len(view.candidates):
-            raise ChainError(f"chain {chain_id!r} has {len(view.candidates)} candidates at step {view.step}, "
-                             f"so there is no #{chosen_index}: regenerate, edit or reject instead")
-        if action == "edit" and not (text and text.strip()):
-            raise ChainError("edit needs the text you want to send")
-        answer = ReviewAnswer(action=action, chosen_index=chosen_index if action in ("accept", "edit") else None,
-                              text=self._read(text) if action == "edit" and text else None, decided_at=now_iso(),
-                              reviewed=reviewed)
-        return self._run(chain_id, Command(resume=answer), on_token, cancel)
+        with self._answering(chain_id, shown) as view:
+            if view.status == "stalled" and action == "regenerate":
+                return self._run(chain_id, None, on_token, cancel)  # reruns the node that was cut off
+            self._require_review(view)
+            if action not in REVIEW_ACTIONS:
+                raise ChainError(f"unknown action {action!r}: expected one of {', '.join(REVIEW_ACTIONS)}")
+            if action == "accept" and chosen_index is None:
+                chosen_index = 0
+            if chosen_index is not None and not 0 <= chosen_index < len(view.candidates):
+                raise ChainError(f"chain {chain_id!r} has {len(view.candidates)} candidates at step {view.step}, "
+                                 f"so there is no #{chosen_index}: regenerate, edit or reject instead")
+            if action == "edit" and not (text and text.strip()):
+                raise ChainError("edit needs the text you want to send")
+            answer = ReviewAnswer(action=action, chosen_index=chosen_index if action in ("accept", "edit") else None,
+                                  text=self._read(text) if action == "edit" and text else None, decided_at=now_iso(),
+                                  reviewed=reviewed)
+            return self._run(chain_id, Command(resume=answer), on_token, cancel)
 
     def incoming(
-        self, chain_id: str, text: str, *, on_token: OnToken | None = None, cancel: threading.Event | None = None
+        self, chain_id: str, text: str, *, on_token: OnToken | None = None, cancel: threading.Event | None = None,
+        shown: str | None = None,
     ) -> ChainView:
         """A real message arrived: if it is close to the predicted one the pre-draft is served at once (hit),
-        otherwise the reply is drafted again for what was really said (miss)."""
+        otherwise the reply is drafted again for what was really said (miss). `shown` as for `resume`."""
         if not text.strip():
             raise ChainError("an incoming message needs text")
-        self._require_review(self.view(chain_id))
-        answer = ReviewAnswer(action="incoming", text=self._read(text), decided_at=now_iso())
-        return self._run(chain_id, Command(resume=answer), on_token, cancel)
+        with self._answering(chain_id, shown) as view:
+            self._require_consent(view.thread_id)
+            self._require_review(view)
+            answer = ReviewAnswer(action="incoming", text=self._read(text), decided_at=now_iso())
+            return self._run(chain_id, Command(resume=answer), on_token, cancel)
 
     def run_unattended(
         self,
@@ -156,7 +179,8 @@ class DraftChain:
             yield view
             if view.status == "low_confidence":
                 return
-            view = self.resume(view.chain_id, "accept", chosen_index=0, on_token=on_token, reviewed=False)
+            view = self.resume(view.chain_id, "accept", chosen_index=0, on_token=on_token, reviewed=False,
+                               shown=view.version)
 
     def _run(self, chain_id: str, payload: Any, on_token: OnToken | None, cancel: threading.Event | None) -> ChainView:
         context = ChainContext(settings=self.settings, corpus=self.corpus, feedback=self.feedback,
@@ -170,6 +194,23 @@ class DraftChain:
         """Text typed into a chain (what the user sends, what the other side answered), read by the privacy
         policy as the thread itself is read (load_thread): the checkpoints, feedback and ledger keep it."""
         return read_rules(self.corpus, PrivacyPolicy.from_settings(self.settings)).text(text.strip())
+
+    @contextmanager
+    def _answering(self, chain_id: str, shown: str | None) -> Iterator[ChainView]:
+        """The chain as it stands, while no other process may move it on (its thread's lock)."""
+        thread_id = self.view(chain_id).thread_id
+        lock = self.settings.locks_dir / f"thread-{thread_id}.lock"
+        with holding(lock, "drafting in this thread", ANSWER_WAIT_S):
+            view = self.view(chain_id)
+            if shown is not None and view.version != shown:
+                raise ChainChangedError(view)
+            yield view
+
+    def _require_consent(self, thread_id: int) -> None:
+        if exclusions(self.corpus).involves(thread_id):
+            # A draft's prompt is stored as feedback and feeds training: an excluded contact's words must not.
+            raise ExcludedThreadError(f"{self.corpus.thread(thread_id).title!r} includes a contact excluded by "
+                                      "`predraft consent`: predraft does not draft there")
 
     @staticmethod
     def _require_review(view: ChainView) -> None:
@@ -195,6 +236,7 @@ class DraftChain:
         as_of = values.get("as_of")
         return ChainView(
             chain_id=chain_id,
+            version=snapshot.config["configurable"]["checkpoint_id"],
             thread_id=values["thread_id"],
             step=values.get("step", 0),
             status=status,

@@ -53,3 +53,4 @@ class ChainView:
     as_of: date | None = None
     contact: str = ""
     context: list[dict] = field(default_factory=list)  # the working conversation, each turn with its source
+    version: str = ""  # the checkpoint shown: every step writes a new one, in whichever process takes it

@@ -3,6 +3,11 @@
 Every model call runs as a job of `ModelScreen` (a thread worker, one at a time, Esc cancels) and
 streams its tokens to the widgets as they come, so the UI never waits on the model. predraft sends nothing itself: an accepted or edited draft is copied
 to the clipboard and recorded as a decision by the chain.
+
+`predraft watch` may answer the open chain meanwhile (a real message came in). The screen looks for
+that every few seconds and shows the chain as it now is; an answer given here names the version it
+was shown (`shown=`), so one that arrives after watch's is refused and shown instead, never recorded
+for drafts the user did not see.
 """
 
 from __future__ import annotations
@@ -36,11 +41,14 @@ from assistant.tui.widgets.drafts_panel import DraftsPanel
 from assistant.tui.widgets.evidence_panel import EvidencePanel
 from assistant.tui.widgets.thread_list import ThreadList
 from assistant.tui.widgets.transcript import Transcript
-from graphs.predraft.api import DraftChain, OnToken
+from graphs.predraft.api import ChainChangedError, DraftChain, OnToken
 from graphs.predraft.views import ChainView
 
 CLIPBOARD_FILE = "last-draft.txt"  # the copy fallback, for terminals without OSC 52
 CHAIN_HINT = "a (accept) or g (go deeper): their likely answer appears here, with your reply pre-drafted."
+FOLLOW_S = 3.0  # how often the screen looks for what another predraft process did to the open thread
+MOVED_ON = ("Another predraft process (predraft watch?) moved this chain on while it was shown; here it is as "
+            "it stands now. Nothing was recorded.")
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,7 @@ class ReviewScreen(ModelScreen):
         self.autosave = EditAutosave(ctx.settings.data_dir)
         self.items: list[ThreadItem] = []
         self.selected = 0
+        self.latest_shown: str | None = None  # the open thread's newest chain when it was last shown
 
     # ---- layout and start --------------------------------------------------------------------
 
@@ -111,6 +120,7 @@ class ReviewScreen(ModelScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.set_interval(FOLLOW_S, self._follow_other_processes)
         self.items = with_pending(load_threads(self.corpus), self._pending_threads())
         self.query_one(ThreadList).set_threads(self.items)
         if self._restore_edit():
@@ -170,9 +180,8 @@ class ReviewScreen(ModelScreen):
         item = self._item(thread_id)
         thread = self.corpus.thread(thread_id)
         self.thread_id, self.view, self.selected = thread_id, None, 0
-        messages = self.corpus.messages(thread_id)
-        self.query_one(Transcript).show(
-            f"{thread.title} · {len(messages)} messages", transcript_items(messages, self.ctx.tz, self.ctx.today()))
+        self.latest_shown = self.chain.latest_chain(thread_id)
+        self._show_transcript(thread_id)
         self.query_one(ThreadList).mark_current(thread_id)
         self.sub_title = thread.title + (f" · as of {self.options.as_of}" if self.options.as_of else "")
         drafts, chain, evidence = self.query_one(DraftsPanel), self.query_one(ChainPanel), self.query_one(EvidencePanel)
@@ -191,6 +200,11 @@ class ReviewScreen(ModelScreen):
         else:
             drafts.note("You wrote last, so nothing waits for an answer. r drafts another message anyway.")
 
+    def _show_transcript(self, thread_id: int) -> None:
+        messages = self.corpus.messages(thread_id)
+        self.query_one(Transcript).show(f"{self.corpus.thread(thread_id).title} · {len(messages)} messages",
+                                        transcript_items(messages, self.ctx.tz, self.ctx.today()))
+
     @on(ThreadList.Selected)
     def _thread_selected(self, event: ThreadList.Selected) -> None:
         self.remove_class("-threads-open")
@@ -206,6 +220,7 @@ class ReviewScreen(ModelScreen):
 
     def _show(self, view: ChainView) -> None:
         self.view = view
+        self.latest_shown = self.chain.latest_chain(view.thread_id)
         self.selected = min(self.selected, max(len(view.candidates) - 1, 0))
         drafts = self.query_one(DraftsPanel)
         threshold = self.ctx.settings.draft.confidence_threshold
@@ -219,6 +234,33 @@ class ReviewScreen(ModelScreen):
         self.query_one(ChainPanel).show(chain_lines(view), CHAIN_HINT, counts["hits"], counts["hits"] + counts["misses"])
         self.query_one(EvidencePanel).show(view.evidence)
         self._set_pending(view.thread_id, is_open(view))
+
+    def _moved_on(self, view: ChainView) -> bool:
+        """Whether another process moved the chain on since `view` was shown; if so, it is shown as it is now."""
+        current = self.chain.view(view.chain_id)
+        if current.version == view.version:
+            return False
+        self.selected = 0
+        self._show(current)
+        self.notify(MOVED_ON, title="Chain changed", severity="warning")
+        return True
+
+    def _follow_other_processes(self) -> None:
+        """Show what another process (`predraft watch`) did to the open thread: the chain on screen answered,
+        or a new chain drafted for messages that came in (the transcript shows them too)."""
+        if self.thread_id is None or self.generating:
+            return
+        latest = self.chain.latest_chain(self.thread_id)
+        chain_id = latest if latest != self.latest_shown else (self.view.chain_id if self.view else None)
+        if chain_id is None:
+            return
+        current = self.chain.view(chain_id)
+        if self.view is not None and (current.chain_id, current.version) == (self.view.chain_id, self.view.version):
+            return
+        self._show_transcript(self.thread_id)
+        self.selected = 0
+        self._show(current)
+        self.notify("Updated by another predraft process (predraft watch?).", title="Chain changed")
 
     def _selected_text(self) -> str | None:
         if self.view is None or not self.view.candidates:
@@ -234,8 +276,14 @@ class ReviewScreen(ModelScreen):
         other = item.title if item else "them"
         self.query_one(DraftsPanel).begin(job.label, self.ctx.settings.draft.candidates)
         self.query_one(ChainPanel).predicting = ""
-        self.run_job(lambda cancel: job.run(self.chain, self._token_sink(other, cancel), cancel),
-                     partial(self._finished, job), partial(self._failed, thread_id))
+
+        def run(cancel: threading.Event) -> tuple[ChainView, bool]:
+            try:
+                return job.run(self.chain, self._token_sink(other, cancel), cancel), False
+            except ChainChangedError as changed:  # another process answered first: its outcome is shown instead
+                return changed.view, True
+
+        self.run_job(run, partial(self._finished, job), partial(self._failed, thread_id))
 
     def start_chain(self) -> None:
         thread_id, depth, as_of = self.thread_id, self.options.depth, self.options.as_of
@@ -266,13 +314,16 @@ class ReviewScreen(ModelScreen):
             drafts.add_piece(index, piece)
             drafts.progress(f"drafting candidate {index + 1}/{self.ctx.settings.draft.candidates} · {count} tokens")
 
-    def _finished(self, job: ChainJob, view: ChainView, cancelled: bool) -> None:
+    def _finished(self, job: ChainJob, outcome: tuple[ChainView, bool], cancelled: bool) -> None:
+        view, moved_on = outcome
         if view.thread_id != self.thread_id:  # cancelled by opening another thread: only its badge changes
             self._set_pending(view.thread_id, is_open(view))
             return
         self.selected = 0
         self._show(view)
-        if cancelled:
+        if moved_on:
+            self.notify(MOVED_ON, title="Chain changed", severity="warning")
+        elif cancelled:
             self.notify("Cancelled: what was drafted so far is shown. r drafts again.", title="Generation cancelled")
         elif job.done:
             self.notify(job.done)
@@ -303,14 +354,14 @@ class ReviewScreen(ModelScreen):
 
     def action_accept(self) -> None:
         view, index, text = self.view, self.selected, self._selected_text()
-        if view is None or text is None:
+        if view is None or text is None or self._moved_on(view):
             return
         copied = self._copy(text)
         self.autosave.discard(view.chain_id, view.step)
         self.start_job(ChainJob(
             "recorded · pre-drafting the next reply" if view.step + 1 < view.depth else "recording",
             lambda chain, on_token, cancel: chain.resume(view.chain_id, "accept", chosen_index=index,
-                                                         on_token=on_token, cancel=cancel),
+                                                         on_token=on_token, cancel=cancel, shown=view.version),
             done=f"Accepted #{index + 1}. {copied} predraft sends nothing: paste it in your chat app.",
         ))
 
@@ -333,11 +384,13 @@ class ReviewScreen(ModelScreen):
                 if self.autosave.load(view.chain_id, view.step):
                     self.notify("Your edit is kept as a draft: e reopens it.")
                 return
+            if self._moved_on(view):  # the autosave keeps the text, for `e` if the step is still open
+                return
             copied = self._copy(result)
             self.start_job(ChainJob(
                 "edit recorded · pre-drafting the next reply" if view.step + 1 < view.depth else "recording the edit",
                 lambda chain, on_token, cancel: chain.resume(view.chain_id, "edit", text=result, chosen_index=index,
-                                                             on_token=on_token, cancel=cancel),
+                                                             on_token=on_token, cancel=cancel, shown=view.version),
                 done=f"Edit saved. {copied}",
             ))
             self.autosave.discard(view.chain_id, view.step)
@@ -352,7 +405,8 @@ class ReviewScreen(ModelScreen):
         self.autosave.discard(view.chain_id, view.step)
         self.start_job(ChainJob(
             "drafting again",
-            lambda chain, on_token, cancel: chain.resume(view.chain_id, "regenerate", on_token=on_token, cancel=cancel),
+            lambda chain, on_token, cancel: chain.resume(view.chain_id, "regenerate", on_token=on_token, cancel=cancel,
+                                                         shown=view.version),
         ))
 
     def action_reject(self) -> None:
@@ -362,7 +416,8 @@ class ReviewScreen(ModelScreen):
         self.autosave.discard(view.chain_id, view.step)
         self.start_job(ChainJob(
             "recording the rejection",
-            lambda chain, on_token, cancel: chain.resume(view.chain_id, "reject", on_token=on_token, cancel=cancel),
+            lambda chain, on_token, cancel: chain.resume(view.chain_id, "reject", on_token=on_token, cancel=cancel,
+                                                         shown=view.version),
             done="Rejected: recorded; `predraft feedback stats` counts it against this confidence.",
         ))
 
@@ -389,7 +444,7 @@ class ReviewScreen(ModelScreen):
         self.start_job(ChainJob(
             f"assuming you send #{index + 1} · predicting the answer",
             lambda chain, on_token, cancel: chain.resume(view.chain_id, "accept", chosen_index=index, reviewed=False,
-                                                         on_token=on_token, cancel=cancel),
+                                                         on_token=on_token, cancel=cancel, shown=view.version),
         ))
 
     def action_copy(self) -> None:
