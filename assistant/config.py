@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -56,6 +57,11 @@ class DatasetSettings(_Section):
     seed: int
     min_examples: int
     human_to_feedback_ratio: float
+
+    @property
+    def gap(self) -> timedelta:
+        """A pause this long between messages starts a new conversation."""
+        return timedelta(hours=self.conversation_gap_hours)
 
 
 class OpenAISettings(_Section):

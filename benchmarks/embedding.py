@@ -27,7 +27,6 @@ import platform
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 
@@ -55,7 +54,7 @@ def demo_texts(data_dir: Path) -> dict[str, list[str]]:
         corpus.set_me(DEMO_ME, DEMO_ALIASES)
         stream = [m.text for t in corpus.threads() for m in corpus.messages(t.id)
                   if m.kind == Kind.TEXT and m.text.strip()]
-        gap = timedelta(hours=settings.dataset.conversation_gap_hours)
+        gap = settings.dataset.gap
         policy = PrivacyPolicy.from_settings(settings)
         contexts = [e.embedded_text for thread, messages in usable_threads(corpus, policy)
                     for e in exchanges_from_thread(thread, messages, settings.retrieval.context_messages, gap)]

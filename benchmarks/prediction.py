@@ -43,7 +43,7 @@ import platform
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +86,7 @@ class Point:
 
 def points(corpus: Corpus, settings: Settings) -> list[Point]:
     """Every point of every usable thread (the privacy read path), in time order."""
-    gap = timedelta(hours=settings.dataset.conversation_gap_hours)
+    gap = settings.dataset.gap
     found: list[Point] = []
     for thread, messages in usable_threads(corpus, PrivacyPolicy.from_settings(settings)):
         for c, conversation in enumerate(conversations(messages, gap)):

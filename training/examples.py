@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
 from assistant.config import DatasetSettings
@@ -174,7 +174,7 @@ def thread_examples(
     """Examples of one thread (duplicates across threads are dropped later, by `drop_duplicates`)."""
     examples: list[Example] = []
     removed: Counter[str] = Counter()
-    for n, session in enumerate(conversations(messages, timedelta(hours=settings.conversation_gap_hours))):
+    for n, session in enumerate(conversations(messages, settings.gap)):
         kept: list[tuple[int, list[Message], list[str]]] = []  # (index of its first message, the turn, its replies)
         for start, end in user_turns(session):
             run = session[start:end]

@@ -3,8 +3,11 @@
 A decision stores the exact prompt the model saw (`Decision.prompt`), so an example needs no
 rebuild: the target is what the user actually sent, rendered like any other reply. The privacy
 policy may have changed since the review (a contact excluded, redaction turned on), so decisions
-reach training only through `usable_decisions`, which applies it as it is now. Pure functions over
-decisions, plus `usable_decisions` and `write_feedback_export` at the edges.
+reach training only through `usable_decisions`, which applies it as it is now. A rejected draft
+stores nothing the user sent, so `usable_decisions` also reads what they did send instead: their
+next turn in the thread (through the same policy), if it came before the other side wrote again and
+within a conversation gap. Pure functions over decisions, plus `usable_decisions` and
+`write_feedback_export` at the edges.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from assistant.corpus.models import Kind, Message
 from assistant.corpus.store import Corpus
 from assistant.feedback.store import Decision, FeedbackStore
 from assistant.privacy import PrivacyPolicy, read_rules
+from assistant.privacy.policy import usable_threads
 from assistant.prompting import render_reply
 from training.examples import Example
 from training.records import messages_record, write_jsonl
@@ -68,12 +74,12 @@ def sft_examples(decisions: Iterable[Decision]) -> list[Example]:
 
 
 def preference_pairs(decisions: Iterable[Decision]) -> list[PreferencePair]:
-    """chosen = what the user sent, rejected = the draft they edited. A reject stores nothing the user sent,
-    so it makes no pair."""
+    """chosen = what the user sent, rejected = the draft they edited, or the top draft of those they
+    rejected (a reject has what they sent only when `usable_decisions` found it in the thread)."""
     pairs = []
     for d in decisions:
         chosen = split_text(d.final_text or "")
-        if d.action != "edit" or not chosen or not d.candidates:
+        if d.action not in ("edit", "reject") or not chosen or not d.candidates:
             continue
         index = d.chosen_index if d.chosen_index is not None else 0
         rejected = split_text(d.candidates[index] if index < len(d.candidates) else d.candidates[0])
@@ -90,18 +96,39 @@ def cap_feedback(feedback: Sequence[Example], human: int, ratio: float) -> list[
     return sorted(ranked[:limit], key=lambda e: e.when)
 
 
-def usable_decisions(path: Path, corpus: Corpus, policy: PrivacyPolicy) -> list[Decision]:
+def usable_decisions(path: Path, corpus: Corpus, policy: PrivacyPolicy, gap: timedelta) -> list[Decision]:
     """The stored decisions training may use, under the privacy policy as the corpus says now: those of
-    threads it drops are left out, the rest read like the corpus (`Decision.under`). None when the
-    user never reviewed a draft."""
+    threads it drops are left out, the rest read like the corpus (`Decision.under`); a reject gets what
+    the user sent instead (`sent_instead`, `gap`: dataset.conversation_gap_hours). None when the user
+    never reviewed a draft."""
     if not path.is_file():
         return []
     rules = read_rules(corpus, policy)
     store = FeedbackStore(path)
     try:
-        return [d.under(rules) for d in store.decisions() if not rules.drops(d.thread_id)]
+        decisions = [d.under(rules) for d in store.decisions() if not rules.drops(d.thread_id)]
     finally:
         store.close()
+    rejected_in = {d.thread_id for d in decisions if d.action == "reject" and d.final_text is None}
+    if not rejected_in:
+        return decisions
+    messages = {thread.id: found for thread, found in usable_threads(corpus, policy, rejected_in)}
+    return [replace(d, final_text=sent_instead(messages.get(d.thread_id, []), _when(d), gap))
+            if d.action == "reject" and d.final_text is None else d for d in decisions]
+
+
+def sent_instead(messages: Sequence[Message], rejected_at: datetime, gap: timedelta) -> str | None:
+    """The user's turn that followed a reject: their text messages after it, until the other side writes;
+    None when the other side wrote first, or the user only wrote after `gap`."""
+    turn: list[str] = []
+    for m in messages:
+        if m.timestamp <= rejected_at:
+            continue
+        if not m.is_me or (not turn and m.timestamp - rejected_at > gap):
+            break
+        if m.kind == Kind.TEXT and m.text.strip() and not m.unsent:
+            turn.append(m.text)
+    return "\n".join(turn) or None
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def _forget(settings: Settings, corpus: Corpus) -> list[tuple[str, str]]:
                     if removed else "none held them"))
     export = settings.data_dir / EXPORT_DIR
     if export.is_dir():
-        result = write_feedback_export(usable_decisions(settings.feedback_path, corpus, policy), export)
+        result = write_feedback_export(usable_decisions(settings.feedback_path, corpus, policy, settings.dataset.gap), export)
         changes.append(("feedback export", f"written again: {result.sft} SFT examples, {result.pairs} preference pairs"))
     return changes
 

@@ -53,7 +53,7 @@ def dataset_build(
     with state.corpus() as corpus, show_progress() as progress:
         progress.add_task("reading the corpus through the privacy policy", total=None)
         policy = PrivacyPolicy.from_settings(settings)
-        decisions = usable_decisions(settings.feedback_path, corpus, policy) if feedback else []
+        decisions = usable_decisions(settings.feedback_path, corpus, policy, settings.dataset.gap) if feedback else []
         build = build_dataset(corpus, settings, decisions)
         summary = write_dataset(build, dataset_dir(settings, settings.dataset.name))
     _print_summary(summary, dataset_dir(settings, settings.dataset.name))
@@ -85,7 +85,8 @@ def feedback_export(
                                              "\\[default: <data dir>/feedback-export].")] = None,
 ) -> None:
     """Export review decisions: sft.jsonl (accepted/edited drafts, OpenAI messages) and preference.jsonl
-    (prompt/chosen/rejected pairs for DPO: what you sent vs the draft you edited).
+    (prompt/chosen/rejected pairs for DPO: what you sent vs the draft you edited, or vs the top draft you
+    rejected once the thread shows what you sent instead).
 
     Decisions pass the privacy policy as it is now: those in threads of contacts excluded since are
     left out (or their lines withheld, in redact mode), and PII is redacted. `predraft dataset build`
@@ -95,7 +96,8 @@ def feedback_export(
 
     settings = state.settings()
     with state.corpus() as corpus:
-        decisions = usable_decisions(settings.feedback_path, corpus, PrivacyPolicy.from_settings(settings))
+        decisions = usable_decisions(settings.feedback_path, corpus, PrivacyPolicy.from_settings(settings),
+                                     settings.dataset.gap)
     result = write_feedback_export(decisions, out or settings.data_dir / EXPORT_DIR)
     console.print(f"{result.sft} SFT examples → {result.sft_path}\n{result.pairs} preference pairs → {result.preference_path}")
 

@@ -2,6 +2,7 @@
 take from the feedback store, after a contact was excluded or with PII in what was shown or sent."""
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -13,6 +14,7 @@ from tests.worlds.privacy import JORDAN_WORDS, build_corpus
 from training.dataset import build_dataset
 from training.feedback_export import usable_decisions, write_feedback_export
 
+GAP = timedelta(hours=6)
 PHONE, EMAIL, IBAN = "+49 170 1234567", "maya.chen@example.org", "DE89 3704 0044 0532 0130 00"
 # As the review stored them, before Jordan Lee was excluded: the prompt the model saw, the drafts, what was sent.
 JORDAN_PROMPT = ("### WhatsApp chat with Jordan Lee · Monday 2023-05-01\nJordan Lee: my secret beta for the overhang\n"
@@ -45,7 +47,7 @@ def _everything(decisions) -> str:
 
 
 def test_drop_thread_leaves_out_their_threads_decisions_and_redacts_the_rest(feedback, corpus):
-    decisions = usable_decisions(feedback, corpus, PrivacyPolicy(consent_mode="drop-thread"))
+    decisions = usable_decisions(feedback, corpus, PrivacyPolicy(consent_mode="drop-thread"), GAP)
     assert [d.prompt.split("\n", 1)[0] for d in decisions] == ["### WhatsApp chat with Maya Chen · Wednesday 2023-05-03"]
     (maya,) = decisions
     assert maya.prompt.split("\n")[1:] == [f"Maya Chen: did {EXCLUDED_SENDER} ever pay you back?",
@@ -55,19 +57,19 @@ def test_drop_thread_leaves_out_their_threads_decisions_and_redacts_the_rest(fee
 
 
 def test_redact_mode_keeps_their_threads_decisions_with_their_lines_withheld(feedback, corpus):
-    jordan, _ = usable_decisions(feedback, corpus, PrivacyPolicy(consent_mode="redact"))
+    jordan, _ = usable_decisions(feedback, corpus, PrivacyPolicy(consent_mode="redact"), GAP)
     assert jordan.prompt.split("\n")[1:] == [f"{EXCLUDED_SENDER}: {EXCLUDED_TEXT}", "Me: ooh tell me", "Me:"]
     assert jordan.final_text == f"thanks {EXCLUDED_SENDER}, trying it saturday"  # the user's words stay
 
 
 def test_without_redact_pii_only_consent_applies(feedback, corpus):
-    (maya,) = usable_decisions(feedback, corpus, PrivacyPolicy(redact_pii=False))
+    (maya,) = usable_decisions(feedback, corpus, PrivacyPolicy(redact_pii=False), GAP)
     assert PHONE in maya.prompt and IBAN in maya.candidates[0] and "JORDAN" not in maya.prompt
 
 
 def test_dataset_build_and_feedback_export_hold_none_of_it(feedback, corpus, data_dir, tmp_path):
     settings = load_settings(data_dir, {"dataset": {"min_examples": 1, "human_to_feedback_ratio": 0.5}})
-    decisions = usable_decisions(feedback, corpus, PrivacyPolicy.from_settings(settings))
+    decisions = usable_decisions(feedback, corpus, PrivacyPolicy.from_settings(settings), settings.dataset.gap)
     build = build_dataset(corpus, settings, decisions)
     assert [e.source for e in build.feedback] == ["feedback"]
     export = write_feedback_export(decisions, tmp_path / "export")
