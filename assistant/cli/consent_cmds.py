@@ -64,7 +64,11 @@ def _forget(settings: Settings, corpus: Corpus) -> list[tuple[str, str]]:
     if settings.index_dir.is_dir():
         from assistant.retrieval.index import ExchangeIndex  # Chroma: loaded only when there is an index
 
-        changes.append(("index", f"{ExchangeIndex(settings).forget(excluded)} exchanges removed"))
+        exchange_index = ExchangeIndex(settings)
+        try:
+            changes.append(("index", f"{exchange_index.forget(excluded)} exchanges removed"))
+        finally:
+            exchange_index.close()
     if settings.feedback_path.is_file():
         store = FeedbackStore(settings.feedback_path)
         try:

@@ -73,7 +73,7 @@ THREADS = [
 def build_world(data_dir: Path, consent_mode: str = "drop-thread") -> Settings:
     """The corpus in `data_dir` with Alex set as the user and nobody excluded yet; CONFIG and the consent
     mode as the user's config."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # private, as predraft creates it
     (data_dir / "predraft.toml").write_text(f'{CONFIG}\n[privacy]\nconsent_mode = "{consent_mode}"\n')
     settings = load_settings(data_dir)
     with Corpus(settings.corpus_path) as corpus:

@@ -94,7 +94,7 @@ THREADS = [
 
 def build_world(data_dir: Path) -> Settings:
     """Corpus, consent and index in `data_dir`, with TEST_CONFIG as the user's config there."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # private, as predraft creates it
     (data_dir / "predraft.toml").write_text(TEST_CONFIG)
     settings = load_settings(data_dir)
     with Corpus(settings.corpus_path) as corpus:

@@ -11,7 +11,8 @@ import pytest
 from assistant.config import Settings
 from assistant.corpus import Corpus
 from assistant.privacy import PrivacyPolicy
-from assistant.retrieval.index import CACHE_DIR, EmptyIndexError, ExchangeIndex, IndexError_
+from assistant.retrieval.index import EmptyIndexError, ExchangeIndex, IndexError_, discard_index
+from assistant.retrieval.search_cache import CACHE_DIR, read_generation
 from graphs.predraft import nodes
 from graphs.predraft.context import Resources
 from graphs.predraft.replay import replay
@@ -164,13 +165,15 @@ def test_a_missing_search_cache_is_rebuilt_from_chroma(settings, corpus):
 
     reopened = ExchangeIndex(settings)
     assert [(e.exchange, round(e.similarity, 5)) for e in reopened.search(query)] == before
-    assert (settings.index_dir / CACHE_DIR / "vectors.npy").is_file()
+    assert (settings.index_dir / CACHE_DIR / read_generation(settings.index_dir) / "vectors.npy").is_file()
 
 
 def test_rebuild_forgets_everything_and_embeds_again(settings, corpus):
     index = ExchangeIndex(settings)
     index.update(corpus, DROP)
-    index.reset()
+    index.close()
+    discard_index(settings)
+    index = ExchangeIndex(settings)
     assert index.count() == 0
     assert index.update(corpus, DROP).added == sum(USER_TURNS.values())
 
