@@ -107,7 +107,10 @@ def watch(
     For a thread whose chain predicted the message that just came in, the reply drafted for it is
     ready at once (a hit); otherwise a reply is drafted for what was really said (a miss). Hits and
     misses are counted for `predraft feedback stats`; while they stay under draft.predraft_min_hit_rate,
-    only your reply is drafted, not the chain beyond it. Stop with Ctrl+C.
+    only your reply is drafted, not the chain beyond it. Threads with a contact excluded by
+    `predraft consent` are skipped with a note. Stop with Ctrl+C.
+
+    `predraft review` can run at the same time: a draft answered here is shown there as it now is.
     """
     from graphs.predraft.api import DraftChain
     from graphs.predraft.watch import refresh, watch_exports
@@ -177,12 +180,13 @@ def _print_refresh(result: Refresh) -> None:
             console_err.print(f"{r.path}: {r.messages_added} new messages")
     for failure in result.ingest.failures:
         console_err.print(f"[bold red]error:[/] {failure.path}: {failure.message}")
-    if result.pace_note:
-        console_err.print(result.pace_note)
+    if result.note:
+        console_err.print(result.note)
     for update in result.updates:
         label = {"hit": "[green]predicted right[/]: your pre-drafted reply is ready",
                  "miss": "[yellow]not the predicted message[/]: drafted again",
-                 "new_chain": "drafted", "your_turn_taken": "you answered already"}[update.outcome]
+                 "new_chain": "drafted", "your_turn_taken": "you answered already",
+                 "skipped": f"[yellow]not drafted[/]: {update.note}"}[update.outcome]
         console.print(f"[bold]{update.title}[/] ({update.new_messages} new): {label}")
         if update.view is not None and update.view.status != "done":
             console.print(_step_panel(update.view, state.settings().draft.confidence_threshold))

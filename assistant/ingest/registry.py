@@ -7,6 +7,7 @@ import pkgutil
 from functools import cache
 from pathlib import Path
 
+from assistant.config import IngestSettings
 from assistant.ingest import parsers as _parsers_pkg
 from assistant.ingest.base import Parser
 
@@ -37,6 +38,12 @@ def get_parser(name: str) -> Parser:
     if name not in parsers:
         raise KeyError(f"unknown format {name!r}; known formats: {', '.join(parsers)}")
     return parsers[name]
+
+
+def apply_ingest_settings(settings: IngestSettings) -> None:
+    """Give the parsers the user's settings that they read; every import from files (`predraft ingest`,
+    `predraft watch`) calls this first, so both read an export the same way."""
+    get_parser("whatsapp").date_order = settings.whatsapp_date_order
 
 
 def detect(path: Path, threshold: float = 0.2) -> Parser | None:

@@ -2,6 +2,8 @@
 
 When a thread's chain was waiting with a predicted message, the real one is compared with it
 (`DraftChain.incoming`: a hit serves the pre-draft, a miss drafts again); otherwise a new chain starts.
+A thread where nothing may be drafted (an excluded contact takes part, another process holds it) is
+skipped with a note; the watch goes on.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import watchfiles
 
 from assistant.corpus.models import Kind
 from assistant.corpus.store import Corpus
+from assistant.ingest.registry import apply_ingest_settings
 from assistant.ingest.runner import IngestResult, ingest_paths
+from assistant.locks import BusyError
 from assistant.privacy import PrivacyPolicy
-from graphs.predraft.api import ChainView, DraftChain, OnToken
+from graphs.predraft.api import ChainChangedError, ChainView, DraftChain, ExcludedThreadError, OnToken
 from graphs.predraft.pacing import pace
 
-Outcome = Literal["hit", "miss", "new_chain", "your_turn_taken"]
+Outcome = Literal["hit", "miss", "new_chain", "your_turn_taken", "skipped"]
 
 
 @dataclass
@@ -31,13 +35,14 @@ class ThreadUpdate:
     new_messages: int
     outcome: Outcome  # your_turn_taken: the newest message is the user's own, nothing to answer
     view: ChainView | None
+    note: str | None = None  # skipped: why
 
 
 @dataclass
 class Refresh:
     ingest: IngestResult
     updates: list[ThreadUpdate]
-    pace_note: str | None = None  # why new chains were drafted less deep than asked
+    note: str | None = None  # why the index was not updated, why new chains were drafted less deep than asked
 
 
 def last_message_ids(corpus: Corpus) -> dict[int, int]:
@@ -58,9 +63,10 @@ def refresh(
     New chains go as deep as predictions have paid for so far (see pacing).
     """
     before = last_message_ids(chain.corpus)
+    apply_ingest_settings(chain.settings.ingest)
     result = ingest_paths(chain.corpus, paths, timezone=chain.settings.ingest.timezone)
-    updates, pace_note = answer_news(chain, before, depth=depth, predraft=predraft, on_token=on_token)
-    return Refresh(result, updates, pace_note)
+    updates, note = answer_news(chain, before, depth=depth, predraft=predraft, on_token=on_token)
+    return Refresh(result, updates, note)
 
 
 def answer_news(
@@ -72,19 +78,28 @@ def answer_news(
     on_token: OnToken | None = None,
 ) -> tuple[list[ThreadUpdate], str | None]:
     """After an import (an export again, a live source's sync): update the index, then pre-draft for each
-    thread with messages newer than `before` (`last_message_ids`). Returns the updates and the pace note.
+    thread with messages newer than `before` (`last_message_ids`). Returns the updates and a note for the
+    user: why the index was not updated, why new chains were drafted less deep than asked.
 
     Shared by `refresh` and graphs/predraft/live.py, so both answer news the same way.
     """
     settings = chain.settings
     changed = {t: last for t, last in last_message_ids(chain.corpus).items() if last > before.get(t, 0)}
-    # Always: the update embeds only what changed, and catches up on consent changes made meanwhile.
-    chain.resources.index.update(chain.corpus, PrivacyPolicy.from_settings(settings))
-    if not predraft:
-        return [], None
-    paced = pace(depth or settings.draft.depth, chain.ledger.prediction_counts(), settings.draft.predraft_min_hit_rate)
-    updates = [_answer(chain, thread_id, before.get(thread_id, 0), paced.depth, on_token) for thread_id in sorted(changed)]
-    return updates, paced.note(settings.draft.predraft_min_hit_rate)
+    notes = []
+    try:
+        # Always: the update embeds only what changed, and catches up on consent changes made meanwhile.
+        chain.resources.index.update(chain.corpus, PrivacyPolicy.from_settings(settings))
+    except BusyError as busy:  # `predraft index` running: drafting goes on with the index as it is
+        notes.append(f"index not updated now ({busy}): the next change updates it")
+    if predraft:
+        paced = pace(depth or settings.draft.depth, chain.ledger.prediction_counts(),
+                     settings.draft.predraft_min_hit_rate)
+        updates = [_answer(chain, thread_id, before.get(thread_id, 0), paced.depth, on_token)
+                   for thread_id in sorted(changed)]
+        notes.append(paced.note(settings.draft.predraft_min_hit_rate))
+    else:
+        updates = []
+    return updates, "\n".join(n for n in notes if n) or None
 
 
 def _answer(
@@ -102,17 +117,27 @@ def _answer(
             break
         if m.kind == Kind.TEXT and m.text.strip() and not m.unsent:
             since_my_turn.insert(0, m.text)
+    try:
+        update.view, update.outcome = _draft(chain, thread_id, since_my_turn, depth, on_token)
+    except (ExcludedThreadError, BusyError) as skipped:
+        update.outcome, update.note = "skipped", str(skipped)
+    return update
+
+
+def _draft(
+    chain: DraftChain, thread_id: int, since_my_turn: list[str], depth: int | None, on_token: OnToken | None
+) -> tuple[ChainView, Outcome]:
     chain_id = chain.latest_chain(thread_id)
     if chain_id is not None and since_my_turn:
         view = chain.view(chain_id)
         waiting = view.status in ("awaiting_review", "low_confidence")
         if waiting and view.predicted_incoming is not None and view.incoming is None:
-            update.view = chain.incoming(chain_id, "\n".join(since_my_turn), on_token=on_token)
-            update.outcome = "hit" if update.view.hit else "miss"
-            return update
-    update.view = chain.start(thread_id, depth=depth, on_token=on_token)
-    update.outcome = "new_chain"
-    return update
+            try:
+                answered = chain.incoming(chain_id, "\n".join(since_my_turn), on_token=on_token, shown=view.version)
+                return answered, "hit" if answered.hit else "miss"
+            except ChainChangedError:
+                pass  # answered in another process (review) meanwhile: the prediction is moot, draft anew
+    return chain.start(thread_id, depth=depth, on_token=on_token), "new_chain"
 
 
 def watch_exports(

@@ -83,7 +83,7 @@ def test_predictions_that_keep_missing_stop_pre_drafting_past_the_reply(export_a
     result = refresh(chain, [export], depth=2)
     [update] = result.updates
     assert (update.outcome, update.view.depth) == ("new_chain", 1)
-    assert result.pace_note.startswith("pre-drafting your reply only: predictions hit 0 of 30 (0%)")
+    assert result.note.startswith("pre-drafting your reply only: predictions hit 0 of 30 (0%)")
 
 
 def test_watching_reports_each_change_of_the_file(export_and_chain):
