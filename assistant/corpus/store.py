@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -15,10 +14,9 @@ from assistant.corpus.importing import CorpusError, SourceImport
 from assistant.corpus.models import Event, Kind, Message, ParseWarning, Person, Thread
 from assistant.corpus.sanity import SourceTally, iso
 from assistant.corpus.schema import migrate
+from assistant.databases import connect
 
 BULK_CACHE_KIB = 64 * 1024  # page cache while importing: the dedupe index is written all over
-CORPUS_LOCKED = "another predraft process is writing; try again"
-NO_SPACE = "no space left"
 
 
 @dataclass
@@ -43,36 +41,18 @@ class ImportReport:
                 "lines": self.lines, "warnings": [{"location": w.location, "message": w.message} for w in self.warnings]}
 
 
-def storage_problem(exc: BaseException) -> str | None:
-    """The words for a write that failed outside predraft's control, or None for any other failure."""
-    if isinstance(exc, sqlite3.OperationalError) and hasattr(exc, "sqlite_errorcode"):
-        code = exc.sqlite_errorcode & 0xFF  # the primary code of an extended one
-        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-            return CORPUS_LOCKED
-        if code == sqlite3.SQLITE_FULL:
-            return NO_SPACE
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return NO_SPACE
-    return None
-
-
 class Corpus:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: transactions are explicit (see `transaction`), so one file = one transaction.
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        # A locked, damaged or full corpus fails as one DatabaseFileError naming it and what to do.
+        self.db = connect(self.path)
+        self.db.isolation_level = None  # autocommit: transactions are explicit (`transaction`), one per file
         self.db.row_factory = sqlite3.Row
-        try:
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            migrate(self.db)
-        except sqlite3.OperationalError as exc:
-            self.db.close()
-            if problem := storage_problem(exc):
-                raise CorpusError(f"{self.path}: {problem}") from exc
-            raise
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        migrate(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -1,12 +1,14 @@
 """Find sources under the given paths, parse each with its parser, store each atomically.
 
 A source is a file, or a folder that one parser claims whole (a Slack export, say). Zips are
-unpacked into a private temporary folder first. One bad source never stops the others; a locked
-corpus stops the run, as every other source would wait for the lock and fail the same way.
+unpacked into a private temporary folder first. One bad source never stops the others; a corpus
+that cannot be written (locked by another predraft, damaged, its disk full) stops the run, as
+every later source would fail the same way.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -20,7 +22,8 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from assistant.corpus.store import CORPUS_LOCKED, Corpus, CorpusError, ImportReport, storage_problem
+from assistant.corpus.store import Corpus, CorpusError, ImportReport
+from assistant.databases import DatabaseFileError
 from assistant.ingest.base import DATED_LINE, ParseError, Parser, read_head
 from assistant.ingest.media import media_from_filename
 from assistant.ingest.registry import all_parsers, detect, get_parser
@@ -225,7 +228,7 @@ class Unreadable(Exception):
 
 
 class StopIngest(Exception):
-    """A failure every later source would meet too (a locked corpus): the run ends there."""
+    """A failure every later source would meet too (the corpus cannot be written): the run ends there."""
 
 
 def ingest_paths(
@@ -259,8 +262,9 @@ def _ingest_root(corpus: Corpus, root: Path, fmt: str, local_tz: tzinfo, on_sour
             result.failures.append(IngestFailure(str(root), str(exc).strip("'\"")))
             return
         except OSError as exc:  # a folder it may not list (~/Library/Messages without Full Disk Access)
-            problem = storage_problem(exc)  # or a zip unpacked onto a full disk
-            result.failures.append(IngestFailure(str(root), problem or f"cannot read {exc.filename or 'it'}: {exc.strerror}"))
+            problem = ("no space left on the disk to unpack it" if exc.errno == errno.ENOSPC
+                       else f"cannot read {exc.filename or 'it'}: {exc.strerror}")
+            result.failures.append(IngestFailure(str(root), problem))
             return
         for source in sources:
             if on_source:
@@ -269,7 +273,7 @@ def _ingest_root(corpus: Corpus, root: Path, fmt: str, local_tz: tzinfo, on_sour
                 result.reports.append(_store(corpus, source, local_tz))
             except Exception as exc:  # one bad source must not lose the others, nor show a traceback
                 result.failures.append(IngestFailure(source.display, _explain(exc, source)))
-                if storage_problem(exc) == CORPUS_LOCKED:
+                if isinstance(exc, DatabaseFileError):
                     raise StopIngest from exc
 
 
@@ -293,8 +297,8 @@ def _explain(exc: Exception, source: Source) -> str:
             return str(DamagedZip(str(exc.__cause__)))
         # Name the file once; keep the inner path when the error is in a file of a folder source.
         return exc.detail if Path(exc.path) == source.path else str(exc)
-    if problem := storage_problem(exc):
-        return problem if problem == CORPUS_LOCKED else f"{problem}; nothing of {source.display} was stored"
+    if isinstance(exc, DatabaseFileError):  # the corpus itself: locked, damaged, full
+        return f"{exc}; nothing of {source.display} was stored"
     if isinstance(exc, ZIP_DAMAGE):  # a parser that reads zips itself
         return str(DamagedZip(str(exc)))
     name = source.parser.name if source.parser else "the"
