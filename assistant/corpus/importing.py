@@ -38,7 +38,6 @@ KIND_VALUES = {kind: kind.value for kind in Kind}
 FIRST_OCCURRENCE = "{}\x1f{}\x1f{}\x1f{}\x1f1".format
 BLAKE2B_128 = partial(hashlib.blake2b, digest_size=16)
 HEXDIGEST = methodcaller("hexdigest")
-ONE = 1
 
 # Columns a whole batch often leaves empty (WhatsApp has no ids, replies or forwards) are written into the
 # statement as their empty value, as are the thread and source ids: fewer values to bind per row.
@@ -191,7 +190,7 @@ class SourceImport:
         else:
             # Only a repeat needs a number other than 1: a key twice in this batch, or one an earlier batch had.
             counts = Counter(keys)
-            repeats = set(compress(counts, map(ONE.__lt__, counts.values()))).union(counts.keys() & seen.keys())
+            repeats = set(compress(counts, map((1).__lt__, counts.values()))).union(counts.keys() & seen.keys())
             renumber = list(compress(range(len(keys)), map(repeats.__contains__, keys)))
             seen.update(dict.fromkeys(counts.keys() - repeats, 1))
         for n in renumber:

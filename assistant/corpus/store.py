@@ -78,18 +78,18 @@ class Corpus:
     def bulk_load(self) -> Iterator[None]:
         """Settings for storing many messages at once, undone afterwards.
 
-        CHECK constraints are skipped: `kind IN (...)` builds its list anew for every row, a third of a
-        row's cost, and the importer checks kinds itself. A larger page cache keeps the dedupe index,
-        written at random places, in memory. Durability is unchanged (WAL, synchronous=NORMAL).
+        CHECK constraints are skipped: `kind IN (...)` builds its list anew for every row, a quarter of
+        SQLite's work on a row, and the importer checks kinds itself. A larger page cache keeps the dedupe
+        index, written at random places, in memory. Durability is unchanged (WAL, synchronous=NORMAL).
         """
-        cache_kib = -self.db.execute("PRAGMA cache_size").fetchone()[0]
+        cache_size = self.db.execute("PRAGMA cache_size").fetchone()[0]  # pages, or KiB when negative
         self.db.execute("PRAGMA ignore_check_constraints=ON")
-        self.db.execute(f"PRAGMA cache_size=-{max(cache_kib, BULK_CACHE_KIB):d}")
+        self.db.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB:d}")
         try:
             yield
         finally:
             self.db.execute("PRAGMA ignore_check_constraints=OFF")
-            self.db.execute(f"PRAGMA cache_size=-{cache_kib:d}")
+            self.db.execute(f"PRAGMA cache_size={cache_size:d}")
 
     # ---- writing -------------------------------------------------------------------------
 
