@@ -36,7 +36,8 @@ def ingest(
     """Import chat exports into the local corpus. Safe to rerun: nothing is imported twice.
 
     Each file is stored in one transaction, so an interrupted run leaves the corpus as it was
-    before that file; running the command again finishes the job.
+    before that file; running the command again finishes the job. Each file gets one line (messages
+    by kind, senders, dates) and, under it, warnings when it looks misread.
     """
     override("ingest", timezone=timezone, whatsapp_date_order=date_order)
     settings = state.settings()
