@@ -87,3 +87,17 @@ async def test_the_screen_follows_what_watch_drafts_for_the_open_thread(settings
             assert screen.view.chain_id == fresh.chain_id
         await pilot.pause()
         assert _notes(app).count("Updated by another predraft process (predraft watch?).") == 2
+
+
+async def test_a_chain_deleted_by_another_process_is_said_not_a_crash(settings):
+    app = _app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        with _chain(settings) as other:  # what `predraft consent exclude` does to chains that hold someone
+            other.ledger.forget([screen.view.chain_id])
+            other._checkpointer.delete_thread(screen.view.chain_id)
+        screen._follow_other_processes()
+        await pilot.pause()
+        assert screen.view is None and app.is_running
+        assert "no chain" in str(screen.query_one("#drafts-note").render())

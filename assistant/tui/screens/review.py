@@ -26,6 +26,7 @@ from textual.reactive import var
 from textual.widgets import Footer, Header, Input
 
 from assistant.corpus.store import Corpus
+from assistant.errors import PredraftError
 from assistant.files import write_atomic
 from assistant.tui.commands import ScreenCommands, ThreadCommands
 from assistant.tui.context import UIContext
@@ -237,7 +238,11 @@ class ReviewScreen(ModelScreen):
 
     def _moved_on(self, view: ChainView) -> bool:
         """Whether another process moved the chain on since `view` was shown; if so, it is shown as it is now."""
-        current = self.chain.view(view.chain_id)
+        try:
+            current = self.chain.view(view.chain_id)
+        except PredraftError as exc:
+            self._unreadable(exc)
+            return True
         if current.version == view.version:
             return False
         self.selected = 0
@@ -250,17 +255,28 @@ class ReviewScreen(ModelScreen):
         or a new chain drafted for messages that came in (the transcript shows them too)."""
         if self.thread_id is None or self.generating:
             return
-        latest = self.chain.latest_chain(self.thread_id)
-        chain_id = latest if latest != self.latest_shown else (self.view.chain_id if self.view else None)
-        if chain_id is None:
+        try:
+            latest = self.chain.latest_chain(self.thread_id)
+            shown = self.view.chain_id if self.view else None
+            chain_id = latest if latest not in (None, self.latest_shown) else shown
+            if chain_id is None:
+                return
+            current = self.chain.view(chain_id)
+        except PredraftError as exc:
+            self._unreadable(exc)
             return
-        current = self.chain.view(chain_id)
         if self.view is not None and (current.chain_id, current.version) == (self.view.chain_id, self.view.version):
             return
         self._show_transcript(self.thread_id)
         self.selected = 0
         self._show(current)
         self.notify("Updated by another predraft process (predraft watch?).", title="Chain changed")
+
+    def _unreadable(self, exc: PredraftError) -> None:
+        """The chain on screen cannot be read any more (deleted by `predraft consent exclude` in another
+        process, a damaged checkpoint file): said in the drafts pane, not a crash."""
+        self.view = None
+        self.query_one(DraftsPanel).note(str(exc), title="Drafts · error")
 
     def _selected_text(self) -> str | None:
         if self.view is None or not self.view.candidates:

@@ -26,8 +26,8 @@ from tests.worlds.retrieval import ME, USER_TURNS
 from tests.worlds.threads import ChatThread, import_threads
 
 DROP = PrivacyPolicy(consent_mode="drop-thread")
-LENA = ChatThread("lena", "whatsapp", "Lena", ("Lena", ME), [
-    (datetime(2024, 5, 4, 10, 0, tzinfo=UTC), [("Lena", "the aquarium got an octopus, come?"), (ME, "yes, octopus saturday")])])
+LENA = ChatThread("lena", "whatsapp", "Lena", ("Lena", ME), [(datetime(2024, 5, 4, 10, 0, tzinfo=UTC), [
+    ("Lena", "the aquarium got an octopus, come?"), (ME, "yes, octopus saturday")])])
 REPO = Path(__file__).resolve().parents[3]
 # `predraft index` in a process of its own, with the words embedder.
 INDEX_ELSEWHERE = """
