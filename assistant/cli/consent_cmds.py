@@ -65,10 +65,7 @@ def _forget(settings: Settings, corpus: Corpus) -> list[tuple[str, str]]:
         from assistant.retrieval.index import ExchangeIndex  # Chroma: loaded only when there is an index
 
         exchange_index = ExchangeIndex(settings)
-        try:
-            changes.append(("index", f"{exchange_index.forget(excluded)} exchanges removed"))
-        finally:
-            exchange_index.close()
+        changes.append(("index", f"{exchange_index.forget(excluded)} exchanges removed"))
     if settings.feedback_path.is_file():
         store = FeedbackStore(settings.feedback_path)
         try:

@@ -35,14 +35,10 @@ def index(
         discard_index(settings)  # before opening it: a damaged index cannot be opened
     with state.corpus() as corpus, show_progress(BarColumn(), MofNCompleteColumn()) as progress:
         task = progress.add_task("reading the corpus", total=None)
-        exchange_index = ExchangeIndex(settings)
-        try:
-            report = exchange_index.update(
-                corpus, PrivacyPolicy.from_settings(settings),
-                progress=lambda done, total: progress.update(task, description="embedding exchanges", completed=done,
-                                                             total=total),
-            )
-        finally:
-            exchange_index.close()
+        report = ExchangeIndex(settings).update(
+            corpus, PrivacyPolicy.from_settings(settings),
+            progress=lambda done, total: progress.update(task, description="embedding exchanges", completed=done,
+                                                         total=total),
+        )
     console.print(f"{report.added} exchanges added, {report.skipped_unchanged} unchanged, {report.removed} removed; "
                   f"[bold]{report.total}[/] in the index ({settings.index_dir}).")

@@ -27,7 +27,6 @@ class Resources:
     def __init__(self, settings: Settings, backend: Backend | None = None, index: ExchangeIndex | None = None):
         self.settings = settings
         self._given_backend = backend is not None
-        self._given_index = index is not None
         if backend is not None:
             self.backend = backend
         if index is not None:
@@ -46,11 +45,9 @@ class Resources:
         return ExchangeIndex(self.settings)
 
     def close(self) -> None:
-        """Free the model and the index if they were opened here; those given belong to the caller."""
+        """Free the model if it was loaded here; one that was given belongs to the caller."""
         if "backend" in self.__dict__ and not self._given_backend:
             self.backend.close()
-        if "index" in self.__dict__ and not self._given_index:
-            self.index.close()
 
     @property
     def embedder(self) -> Embedder:
