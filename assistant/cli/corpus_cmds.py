@@ -16,7 +16,7 @@ from assistant.cli.progress import show_progress
 from assistant.corpus import ImportReport
 from assistant.corpus.charts import save_png, terminal_chart
 from assistant.corpus.stats import compute_stats
-from assistant.ingest.registry import all_parsers, get_parser
+from assistant.ingest.registry import all_parsers, apply_ingest_settings
 from assistant.ingest.runner import ingest_paths
 
 WARNINGS_SHOWN = 5  # per file; `stats --json` keeps them all
@@ -41,7 +41,7 @@ def ingest(
     """
     override("ingest", timezone=timezone, whatsapp_date_order=date_order)
     settings = state.settings()
-    get_parser("whatsapp").date_order = settings.ingest.whatsapp_date_order
+    apply_ingest_settings(settings.ingest)
     with state.corpus() as corpus, show_progress(BarColumn()) as progress:
         task = progress.add_task("finding exports", total=None)
         result = ingest_paths(
