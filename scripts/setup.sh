@@ -14,34 +14,27 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "predraft needs Python >= 3.11" >&2; exit 1; }
 
-if [ ! -x .venv/bin/python ]; then
-  echo "==> creating .venv"
-  "$PYTHON" -m venv .venv
-fi
-echo "==> installing predraft and its runtime (llama-cpp-python compiles once, ~15 min on 2 cores; pip caches it)"
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -c constraints.txt -e ".[dev,bench]"
+# A venv and what goes in it: NAME, what it is, pip arguments. Tools with pins that clash with the
+# runtime's (Axolotl, Synapse) get venvs of their own.
+install_into() {
+  local venv=$1 what=$2
+  shift 2
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "==> creating $venv"
+    "$PYTHON" -m venv "$venv"
+  fi
+  echo "==> installing $what into $venv"
+  "$venv/bin/python" -m pip install -q --upgrade pip
+  "$venv/bin/python" -m pip install -q -c constraints.txt "$@"
+}
+
+install_into .venv "predraft and its runtime (llama-cpp-python compiles once, ~15 min on 2 cores; pip caches it)" \
+  -e ".[dev,bench]"
 
 for flag in "$@"; do
   case "$flag" in
-    --training)
-      if [ ! -x .venv-axolotl/bin/python ]; then
-        echo "==> creating .venv-axolotl"
-        "$PYTHON" -m venv .venv-axolotl
-      fi
-      echo "==> installing Axolotl into .venv-axolotl (~4 GB, a few minutes)"
-      .venv-axolotl/bin/python -m pip install -q --upgrade pip
-      .venv-axolotl/bin/python -m pip install -q -c constraints.txt -r training/requirements-axolotl.txt
-      ;;
-    --synapse)
-      if [ ! -x .venv-synapse/bin/python ]; then
-        echo "==> creating .venv-synapse"
-        "$PYTHON" -m venv .venv-synapse
-      fi
-      echo "==> installing Synapse into .venv-synapse (~150 MB, a minute)"
-      .venv-synapse/bin/python -m pip install -q --upgrade pip
-      .venv-synapse/bin/python -m pip install -q -c constraints.txt "matrix-synapse>=1.100,<2"
-      ;;
+    --training) install_into .venv-axolotl "Axolotl (~4 GB, a few minutes)" -r training/requirements-axolotl.txt ;;
+    --synapse) install_into .venv-synapse "Synapse (~150 MB, a minute)" "matrix-synapse>=1.100,<2" ;;
     *) echo "unknown flag $flag (expected --training or --synapse)" >&2; exit 2 ;;
   esac
 done

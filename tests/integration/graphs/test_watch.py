@@ -13,19 +13,9 @@ from assistant.corpus import Corpus
 from assistant.ingest.runner import ingest_paths
 from graphs.predraft.api import DraftChain, prediction_stats
 from graphs.predraft.watch import refresh, watch_exports
+from tests.worlds.watching import EXPORT
 
 pytestmark = pytest.mark.slow
-
-EXPORT = """\
-2023-09-02, 18:01 - Lena: are you coming to the concert tonight?
-2023-09-02, 18:03 - Alex: yes! meet at the entrance at 7?
-2023-09-02, 18:04 - Lena: perfect
-2023-11-12, 10:20 - Lena: can you send me the photos from the trip
-2023-11-12, 10:31 - Alex: sure, uploading them now
-2024-01-05, 20:02 - Lena: happy new year!!
-2024-01-05, 20:05 - Alex: happy new year! let's get dinner soon
-2024-03-09, 09:40 - Lena: are you free for a coffee tomorrow?
-"""
 
 
 @pytest.fixture
