@@ -8,29 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import load_settings
-from assistant.corpus import Corpus
-from assistant.ingest.runner import ingest_paths
 from graphs.predraft.api import DraftChain, prediction_stats
 from graphs.predraft.watch import refresh, watch_exports
-from tests.worlds.watching import EXPORT
+from tests.worlds.watching import CONFIG, build_world
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def export_and_chain(tmp_path: Path, real_backend):
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    (data_dir / "predraft.toml").write_text('[ingest]\ntimezone = "UTC"\n\n[model]\nmax_tokens = 12\n\n'
-                                            "[draft]\ncandidates = 2\nconfidence_threshold = 0.0\n")
-    settings = load_settings(data_dir)
-    export = tmp_path / "exports" / "WhatsApp Chat with Lena.txt"
-    export.parent.mkdir()
-    export.write_text(EXPORT)
-    with Corpus(settings.corpus_path) as corpus:
-        assert ingest_paths(corpus, [export], timezone=settings.ingest.timezone).ok
-        corpus.set_me("Alex")
+    settings, export = build_world(tmp_path, CONFIG + "\n[model]\nmax_tokens = 12\n")
     with DraftChain(settings, backend=real_backend) as chain:
         assert refresh(chain, [export], predraft=False).updates == []  # indexes what is there
         yield export, chain
