@@ -161,4 +161,4 @@ def offer(chain: DraftChain, source: LiveSource, result: LiveRound) -> None:
         answer = typer.prompt("accept draft # (or type your own reply; Enter skips)", default="", show_default=False)
         if answer.strip():
             choice: int | str = int(answer) if answer.strip().isdigit() else answer
-            console.print(accept(chain, source, update, choice))
+            console.print(accept(chain, source, update.view, choice))

@@ -217,6 +217,10 @@ class Corpus:
     _MESSAGE_SQL = """SELECT m.*, coalesce(p.name, m.sender_name) AS person_name, coalesce(p.is_me, 0) AS me
                       FROM messages m LEFT JOIN people p ON p.id = m.sender_id"""
 
+    def last_message_id(self, thread_id: int) -> int | None:
+        """The thread's newest message id: a change says something arrived (read from the messages_thread_ts index)."""
+        return self.db.execute("SELECT max(id) FROM messages WHERE thread_id = ?", (thread_id,)).fetchone()[0]
+
     def messages(self, thread_id: int, until_ms: int | None = None) -> list[Message]:
         """A thread's messages in time order; `until_ms` cuts off anything later (for as-of views)."""
         sql = self._MESSAGE_SQL + " WHERE m.thread_id = ?"

@@ -78,6 +78,12 @@ class ChainLedger:
         ).fetchone()
         return row[0] if row else None
 
+    def chains_after(self, rowid: int) -> list[tuple[int, str, int]]:
+        """(rowid, chain_id, thread_id) of the chains added after `rowid`, oldest first: what other
+        processes started since a reader last looked."""
+        return self.db.execute(
+            "SELECT rowid, chain_id, thread_id FROM chains WHERE rowid > ? ORDER BY rowid", (rowid,)).fetchall()
+
     def record_prediction(self, o: PredictionOutcome) -> None:
         """One outcome per chain step: the first real message decides it."""
         with self.db:

@@ -17,6 +17,7 @@ from assistant.corpus.store import ImportReport
 from assistant.ingest.live.base import Cursor, LiveSource, import_batch
 from assistant.ingest.runner import resolve_timezone
 from graphs.predraft.api import ChainError, DraftChain, OnToken
+from graphs.predraft.views import ChainView
 from graphs.predraft.watch import ThreadUpdate, answer_news, last_message_ids
 
 
@@ -65,20 +66,34 @@ def follow(
         yield sync(chain, source, depth=depth, wait_s=wait_s, on_token=on_token)
 
 
-def accept(chain: DraftChain, source: LiveSource, update: ThreadUpdate, choice: int | str) -> str:
-    """The user accepted candidate `choice` (or wrote this text): hand it to the source, then record it.
+def undeliverable(view: ChainView | None) -> str | None:
+    """Why no draft of `view` may go out now (None: one may). A step that answers a predicted message
+    waits for the real one: its reply would answer something nobody wrote yet."""
+    if view is None or view.status not in ("awaiting_review", "low_confidence") or not view.candidates:
+        return "no draft is waiting to be accepted here"
+    if view.predicted_incoming is not None and view.incoming is None:
+        return "this reply answers a predicted message that has not arrived yet; it can go once it does"
+    return None
+
+
+def accept(
+    chain: DraftChain, source: LiveSource, view: ChainView | None, choice: int | str, *,
+    on_token: OnToken | None = None, cancel: threading.Event | None = None,
+) -> str:
+    """The user accepted candidate `choice` of `view` (or wrote this text): hand it to the source, then record it.
 
     Delivery comes first: a send the user declines, or one the source refuses, is not recorded as sent.
+    The answer names the version shown, so one that another process overtook is refused (ChainChangedError).
     """
-    view = update.view
-    if view is None or view.status != "awaiting_review":
-        raise ChainError(f"{update.title!r} has no draft waiting to be accepted")
+    if (why := undeliverable(view)) is not None:
+        raise ChainError(why)
+    assert view is not None
     if isinstance(choice, int) and not 0 <= choice < len(view.candidates):
-        raise ChainError(f"{update.title!r} has {len(view.candidates)} drafts, so there is no #{choice}")
+        raise ChainError(f"there are {len(view.candidates)} drafts, so there is no #{choice}")
     text = view.candidates[choice].text if isinstance(choice, int) else choice.strip()
     where = source.deliver(chain.corpus, chain.corpus.thread(view.thread_id), text)
     if isinstance(choice, int):
-        chain.resume(view.chain_id, "accept", chosen_index=choice)
+        chain.resume(view.chain_id, "accept", chosen_index=choice, shown=view.version, on_token=on_token, cancel=cancel)
     else:
-        chain.resume(view.chain_id, "edit", text=text)
+        chain.resume(view.chain_id, "edit", text=text, shown=view.version, on_token=on_token, cancel=cancel)
     return where

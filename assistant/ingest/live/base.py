@@ -62,6 +62,14 @@ class LiveSource(ABC):
         """Hand a reply the user accepted to their own client (a draft to send, or a send they confirm).
         Returns a line saying where it went."""
 
+    @abstractmethod
+    def question(self, thread: Thread) -> str:
+        """What `deliver` would do with a reply in `thread`, asked as a yes/no question before it does."""
+
+    def refusal(self, thread: Thread) -> str | None:
+        """Why no reply in `thread` may be delivered at all (the person did not allow it); None: one may."""
+        return None
+
     def close(self) -> None:
         """Let go of connections; a source without any has nothing to do."""
 

@@ -90,6 +90,9 @@ class MaildirSource(LiveSource):
 
     # ---- writing a draft -----------------------------------------------------------------------
 
+    def question(self, thread: Thread) -> str:
+        return f"Write this reply to {self.path / ('.' + DRAFTS)} for your mail client to send?"
+
     def deliver(self, corpus: Corpus, thread: Thread, text: str) -> str:
         """Write the reply to the thread's latest mail from someone else into Drafts, for the client to send."""
         their = [m for m in corpus.messages(thread.id) if not m.is_me and m.message_id]

@@ -53,6 +53,23 @@ class MatrixSource(LiveSource):
     def account(self) -> str:
         return f"{self.user_id}@{self.homeserver}"
 
+    @classmethod
+    def reopen(cls, data_dir: Path, account: str, confirm: Callable[[str, str], bool]) -> MatrixSource:
+        """The source `account` names, logged in with its stored token (a Matrix id has no "@" after its first)."""
+        user, _, homeserver = account[1:].partition("@")
+
+        def no_token() -> str:
+            raise LiveError(f"not logged in as @{user} on this data dir: run `predraft live matrix "
+                            f"--homeserver {homeserver} --user @{user}` once")
+
+        source = cls(data_dir, homeserver, "@" + user, password=no_token, confirm=confirm)
+        try:
+            source.log_in()
+        except LiveError:
+            source.loop.close()  # nothing ran on it; close() would, and it may be called inside another loop
+            raise
+        return source
+
     def close(self) -> None:
         self.loop.run_until_complete(self.client.close())
         self.loop.close()
@@ -187,12 +204,20 @@ class MatrixSource(LiveSource):
 
     # ---- sending -------------------------------------------------------------------------------
 
+    def question(self, thread: Thread) -> str:
+        return f"Send to {thread.title} as {self.user_id}?"
+
+    def refusal(self, thread: Thread) -> str | None:
+        if thread.key in self.settings["send"]:
+            return None
+        return (f"sending to {thread.title} is not allowed: allow it once with "
+                f"`predraft live matrix --allow-send {thread.key}`; nothing was sent")
+
     def deliver(self, corpus: Corpus, thread: Thread, text: str) -> str:
         """Send `text` to the thread's room: only where sending is allowed, and only after a yes."""
         room_id = thread.key
-        if room_id not in self.settings["send"]:
-            raise LiveError(f"sending to {thread.title} is not allowed: allow it once with "
-                            f"`predraft live matrix --allow-send {room_id}`; nothing was sent")
+        if (refused := self.refusal(thread)) is not None:
+            raise LiveError(refused)
         if not self.confirm(thread.title, text):
             raise LiveError(f"not sent to {thread.title}: you did not confirm")
         response = self._run(self.client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": text}))

@@ -4,10 +4,14 @@ Every model call runs as a job of `ModelScreen` (a thread worker, one at a time,
 streams its tokens to the widgets as they come, so the UI never waits on the model. predraft sends nothing itself: an accepted or edited draft is copied
 to the clipboard and recorded as a decision by the chain.
 
-`predraft watch` may answer the open chain meanwhile (a real message came in). The screen looks for
-that every few seconds and shows the chain as it now is; an answer given here names the version it
+`predraft watch` or `predraft live` may answer the open chain meanwhile (a real message came in). The
+screen looks for that every few seconds and shows the chain as it now is, with the thread's new
+messages and the badges of threads that got new drafts; an answer given here names the version it
 was shown (`shown=`), so one that arrives after watch's is refused and shown instead, never recorded
 for drafts the user did not see.
+
+`s` hands the draft to the thread's live source (graphs/predraft/live.accept: delivered first, then
+recorded), only after the user says yes to it in a dialog and only where the source allows it.
 """
 
 from __future__ import annotations
@@ -28,11 +32,14 @@ from textual.widgets import Footer, Header, Input
 from assistant.corpus.store import Corpus
 from assistant.errors import PredraftError
 from assistant.files import write_atomic
+from assistant.ingest.live.base import LiveError, LiveSource
+from assistant.ingest.live.reopen import thread_source
 from assistant.tui.commands import ScreenCommands, ThreadCommands
 from assistant.tui.context import UIContext
 from assistant.tui.models.autosave import EditAutosave
 from assistant.tui.models.review import chain_lines, cycle, is_open
 from assistant.tui.models.threads import ThreadItem, load_threads, next_pending, with_pending
+from assistant.tui.screens.confirm import ConfirmScreen
 from assistant.tui.models.transcript import transcript_items
 from assistant.tui.screens.edit import EditScreen
 from assistant.tui.screens.help import HelpScreen
@@ -43,11 +50,13 @@ from assistant.tui.widgets.evidence_panel import EvidencePanel
 from assistant.tui.widgets.thread_list import ThreadList
 from assistant.tui.widgets.transcript import Transcript
 from graphs.predraft.api import ChainChangedError, DraftChain, OnToken
+from graphs.predraft.live import accept, undeliverable
 from graphs.predraft.views import ChainView
 
 CLIPBOARD_FILE = "last-draft.txt"  # the copy fallback, for terminals without OSC 52
 CHAIN_HINT = "a (accept) or g (go deeper): their likely answer appears here, with your reply pre-drafted."
 FOLLOW_S = 3.0  # how often the screen looks for what another predraft process did to the open thread
+FROM_EXPORT = "This thread came from an export: copy the text instead (y)."
 MOVED_ON = ("Another predraft process (predraft watch?) moved this chain on while it was shown; here it is as "
             "it stands now. Nothing was recorded.")
 
@@ -83,14 +92,17 @@ class ReviewScreen(ModelScreen):
         Binding("n", "next_pending", "Pending", tooltip="Go to the next thread with drafts waiting"),
         Binding("g", "deeper", "Deeper", tooltip="Go deeper: assume the selected draft is sent, predict the answer"),
         Binding("y", "copy", "Copy", tooltip="Copy the selected draft to the clipboard"),
+        Binding("s", "send", "Send", tooltip="Send the selected draft in a live thread (asks first)"),
         Binding("escape", "cancel", "Cancel", tooltip="Cancel the generation in progress"),
         Binding("slash", "search", "Search", tooltip="Search the threads"),
         Binding("f1,question_mark", "help", "Help", tooltip="Show the keys"),
         Binding("q", "app.quit", "Quit", tooltip="Quit (edits in progress are kept)"),
     ]
-    ABOUT = ("predraft never sends a message. Accept (a) or save an edit (Ctrl+S in the editor) copies the "
-             "reply to the clipboard and records your decision for the next training set; paste it into "
-             "your chat app yourself. Edits are saved as you type and come back after a crash.")
+    ABOUT = ("predraft never sends a message on its own. Accept (a) or save an edit (Ctrl+S in the editor) "
+             "copies the reply to the clipboard and records your decision for the next training set; paste it "
+             "into your chat app yourself. In a thread of `predraft live`, s sends it there (Matrix: rooms you "
+             "allowed with --allow-send; mail: a reply in Drafts) once you confirm. Edits are saved as you "
+             "type and come back after a crash.")
 
     # The key bindings follow the open thread and its chain (check_action), and `generating`.
     thread_id: var[int | None] = var(None, bindings=True)
@@ -106,6 +118,8 @@ class ReviewScreen(ModelScreen):
         self.items: list[ThreadItem] = []
         self.selected = 0
         self.latest_shown: str | None = None  # the open thread's newest chain when it was last shown
+        self.last_message_id: int | None = None  # the open thread's newest message when it was last shown
+        self.chains_seen = 0  # the ledger's newest chain row when the badges were last brought up to date
 
     # ---- layout and start --------------------------------------------------------------------
 
@@ -122,6 +136,7 @@ class ReviewScreen(ModelScreen):
 
     def on_mount(self) -> None:
         self.set_interval(FOLLOW_S, self._follow_other_processes)
+        self.chains_seen = max((row for row, _, _ in self.chain.ledger.chains_after(0)), default=0)
         self.items = with_pending(load_threads(self.corpus), self._pending_threads())
         self.query_one(ThreadList).set_threads(self.items)
         if self._restore_edit():
@@ -203,6 +218,7 @@ class ReviewScreen(ModelScreen):
 
     def _show_transcript(self, thread_id: int) -> None:
         messages = self.corpus.messages(thread_id)
+        self.last_message_id = max((m.id for m in messages), default=None)
         self.query_one(Transcript).show(f"{self.corpus.thread(thread_id).title} · {len(messages)} messages",
                                         transcript_items(messages, self.ctx.tz, self.ctx.today()))
 
@@ -251,26 +267,47 @@ class ReviewScreen(ModelScreen):
         return True
 
     def _follow_other_processes(self) -> None:
-        """Show what another process (`predraft watch`) did to the open thread: the chain on screen answered,
-        or a new chain drafted for messages that came in (the transcript shows them too)."""
+        """Show what another process (`predraft watch`, `predraft live`) did: messages that came into the open
+        thread, its chain answered (a prediction hit serves its pre-draft) or drafted anew, and new drafts
+        in other threads (their badge). A few indexed lookups a tick; pages are read only when they changed."""
         if self.thread_id is None or self.generating:
             return
+        drafted = self._drafted_elsewhere()
         try:
+            arrived = self.corpus.last_message_id(self.thread_id) != self.last_message_id
             latest = self.chain.latest_chain(self.thread_id)
             shown = self.view.chain_id if self.view else None
             chain_id = latest if latest not in (None, self.latest_shown) else shown
-            if chain_id is None:
-                return
-            current = self.chain.view(chain_id)
+            current = self.chain.view(chain_id) if chain_id is not None else None
         except PredraftError as exc:
             self._unreadable(exc)
             return
-        if self.view is not None and (current.chain_id, current.version) == (self.view.chain_id, self.view.version):
+        if arrived or drafted:  # the list again: new threads, ages, counts, who wrote last; then the badges
+            pending = ({i.id for i in self.items if i.pending} | {t for t, p in drafted.items() if p}) - {
+                t for t, p in drafted.items() if not p}
+            self.items = with_pending(load_threads(self.corpus), pending)
+            self.query_one(ThreadList).set_threads(self.items)
+        if arrived:
+            self._show_transcript(self.thread_id)
+        if current is None or (self.view is not None
+                               and (current.chain_id, current.version) == (self.view.chain_id, self.view.version)):
             return
-        self._show_transcript(self.thread_id)
         self.selected = 0
         self._show(current)
         self.notify("Updated by another predraft process (predraft watch?).", title="Chain changed")
+
+    def _drafted_elsewhere(self) -> dict[int, bool]:
+        """Other threads with chains started since the last look: thread -> whether drafts wait there."""
+        drafted = {}
+        for row, chain_id, thread_id in self.chain.ledger.chains_after(self.chains_seen):
+            self.chains_seen = row
+            if thread_id == self.thread_id:
+                continue  # the open thread's chain is shown, badge and all
+            try:
+                drafted[thread_id] = is_open(self.chain.view(chain_id))
+            except PredraftError:
+                continue  # deleted meanwhile (consent exclude): no badge
+        return drafted
 
     def _unreadable(self, exc: PredraftError) -> None:
         """The chain on screen cannot be read any more (deleted by `predraft consent exclude` in another
@@ -353,7 +390,7 @@ class ReviewScreen(ModelScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         has_drafts = bool(self.view and self.view.candidates)
-        if action in ("accept", "cycle", "copy", "deeper"):
+        if action in ("accept", "cycle", "copy", "deeper", "send"):
             return None if self.generating or not is_open(self.view) or not has_drafts else True
         if action in ("edit", "reject"):
             return None if self.generating or not is_open(self.view) else True
@@ -467,6 +504,67 @@ class ReviewScreen(ModelScreen):
         text = self._selected_text()
         if text is not None:
             self.notify(self._copy(text))
+
+    def action_send(self) -> None:
+        """Hand the selected draft (or this step's saved edit) to the thread's live source, once the user says yes."""
+        view = self.view
+        if (why := undeliverable(view)) is not None:
+            self.notify(f"Not sent: {why}.", severity="warning")
+            return
+        assert view is not None
+        if self._moved_on(view):
+            return
+        saved = self.autosave.load(view.chain_id, view.step)
+        choice: int | str = saved.text if saved else self.selected
+        text = saved.text if saved else view.candidates[self.selected].text
+        thread = self.corpus.thread(view.thread_id)
+        try:  # the dialog below is the confirmation the source would otherwise ask for itself
+            source = thread_source(self.corpus, self.ctx.settings.data_dir, view.thread_id, lambda *_: True)
+        except LiveError as exc:
+            self.notify(str(exc), title="Not sent", severity="error", timeout=10)
+            return
+        if source is None:
+            self.notify(FROM_EXPORT, title="Not sent")
+            return
+        if (refused := source.refusal(thread)) is not None:
+            self._let_go(source)
+            self.notify(refused, title="Not sent", severity="warning", timeout=10)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes or self._moved_on(view):  # the dialog was open while watch may have answered the step
+                self._let_go(source)
+                self.notify("Not sent.")
+                return
+            self.start_job(ChainJob(
+                "sending · then pre-drafting the next reply" if view.step + 1 < view.depth else "sending",
+                partial(self._deliver, source, view, choice),
+            ))
+
+        self.app.push_screen(ConfirmScreen("Send", text, source.question(thread)), answered)
+
+    def _deliver(self, source: LiveSource, view: ChainView, choice: int | str, chain: DraftChain,
+                 on_token: OnToken, cancel: threading.Event) -> ChainView:
+        """In the worker: deliver, then record (live.accept). A refused delivery records nothing."""
+        try:
+            where = accept(chain, source, view, choice, on_token=on_token, cancel=cancel)
+        except LiveError as refused:
+            self.call_from_worker(partial(self.notify, str(refused), title="Not sent", severity="error", timeout=10))
+            return view
+        except ChainChangedError as changed:  # raised by the recording, so the text did go out
+            self.call_from_worker(partial(self.notify, "Sent, but another predraft process answered this step "
+                                          "first, so the send is not recorded.", title="Sent", severity="warning"))
+            return changed.view
+        finally:
+            source.close()
+        self.autosave.discard(view.chain_id, view.step)
+        self.call_from_worker(partial(self.notify, f"{where[:1].upper()}{where[1:]}; recorded as your answer.",
+                                      title="Delivered"))
+        return chain.view(view.chain_id)
+
+    def _let_go(self, source: LiveSource) -> None:
+        # In a thread: a Matrix source closes its own asyncio loop, which cannot run inside Textual's.
+        self.run_worker(source.close, thread=True, group="live-source")
 
     def action_cancel(self) -> None:
         if self.cancel_job():

@@ -64,7 +64,7 @@ def test_a_new_mail_is_predrafted_and_the_accepted_reply_lands_in_drafts(live_ch
     assert (update.title, update.new_messages, update.outcome) == ("dinner friday", 1, "new_chain")
     assert update.view.prompt.endswith("tonight at 8, bring the speaker\nMe:")
 
-    where = accept(live_chain, caught_up, update, 0)  # the user's act, scripted
+    where = accept(live_chain, caught_up, update.view, 0)  # the user's act, scripted
 
     [draft_file] = drafts(maildir)
     assert "Drafts" in where and "maya@example.org" in where
@@ -82,7 +82,7 @@ def test_a_new_mail_is_predrafted_and_the_accepted_reply_lands_in_drafts(live_ch
 def test_a_second_run_adds_nothing(live_chain, caught_up, maildir):
     deliver_new_mail(maildir)
     [update] = sync(live_chain, caught_up).updates
-    accept(live_chain, caught_up, update, 0)
+    accept(live_chain, caught_up, update.view, 0)
     again = sync(live_chain, MaildirSource(maildir))  # a new process: only the stored cursor remembers
     assert (again.report, again.updates) == (None, [])
     assert len(drafts(maildir)) == 1

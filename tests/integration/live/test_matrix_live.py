@@ -68,15 +68,15 @@ def test_the_other_side_writes_predraft_drafts_the_user_accepts_and_exactly_that
     assert update.view.prompt.endswith("bob: at 8, bring the speaker\nMe:")
 
     with pytest.raises(LiveError, match="sending to bob is not allowed.*nothing was sent"):
-        accept(live_chain, source, update, 0)
+        accept(live_chain, source, update.view, 0)
     source.allow_send(room)
     declined = alex_source(data_dir, server, confirm=lambda _t, _x: False)
     with pytest.raises(LiveError, match="not sent to bob: you did not confirm"):
-        accept(live_chain, declined, update, 0)
+        accept(live_chain, declined, update.view, 0)
     declined.close()
     assert bob.texts(room)[-1] == (bob.user_id, "at 8, bring the speaker")  # nothing sent so far
 
-    assert accept(live_chain, source, update, 0) == "sent to bob"
+    assert accept(live_chain, source, update.view, 0) == "sent to bob"
     drafted = update.view.candidates[0].text
     assert bob.texts(room)[-1] == (alex.user_id, drafted)
     chain_id = live_chain.latest_chain(update.thread_id)
