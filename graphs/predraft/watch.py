@@ -77,29 +77,48 @@ def answer_news(
     predraft: bool = True,
     on_token: OnToken | None = None,
 ) -> tuple[list[ThreadUpdate], str | None]:
-    """After an import (an export again, a live source's sync): update the index, then pre-draft for each
-    thread with messages newer than `before` (`last_message_ids`). Returns the updates and a note for the
-    user: why the index was not updated, why new chains were drafted less deep than asked.
+    """After an import (an export again, a live source's sync): answer each thread with messages newer than
+    `before` (`last_message_ids`), waiting predictions first, and update the index. Returns the updates and
+    a note for the user: why the index was not updated, why new chains were drafted less deep than asked.
 
     Shared by `refresh` and graphs/predraft/live.py, so both answer news the same way.
     """
     settings = chain.settings
-    changed = {t: last for t, last in last_message_ids(chain.corpus).items() if last > before.get(t, 0)}
-    notes = []
+    changed = sorted(t for t, last in last_message_ids(chain.corpus).items() if last > before.get(t, 0))
+    if not predraft:
+        return [], _update_index(chain)
+    paced = pace(depth or settings.draft.depth, chain.ledger.prediction_counts(), settings.draft.predraft_min_hit_rate)
+    # Waiting predictions first: a hit serves its pre-draft at once, without waiting for the index (a miss
+    # drafts with the index short of only the messages it answers); then the index takes in the news
+    # before new chains draft from it.
+    first = [t for t in changed if _waiting(chain, t) is not None]
+    updates = {t: _answer(chain, t, before.get(t, 0), paced.depth, on_token) for t in first}
+    notes = [_update_index(chain)]
+    updates |= {t: _answer(chain, t, before.get(t, 0), paced.depth, on_token) for t in changed if t not in updates}
+    notes.append(paced.note(settings.draft.predraft_min_hit_rate))
+    return [updates[t] for t in changed], "\n".join(n for n in notes if n) or None
+
+
+def _update_index(chain: DraftChain) -> str | None:
+    """Embed what changed (and catch up on consent changes made meanwhile); a note if another process holds it."""
     try:
-        # Always: the update embeds only what changed, and catches up on consent changes made meanwhile.
-        chain.resources.index.update(chain.corpus, PrivacyPolicy.from_settings(settings))
+        chain.resources.index.update(chain.corpus, PrivacyPolicy.from_settings(chain.settings))
     except BusyError as busy:  # `predraft index` running: drafting goes on with the index as it is
-        notes.append(f"index not updated now ({busy}): the next change updates it")
-    if predraft:
-        paced = pace(depth or settings.draft.depth, chain.ledger.prediction_counts(),
-                     settings.draft.predraft_min_hit_rate)
-        updates = [_answer(chain, thread_id, before.get(thread_id, 0), paced.depth, on_token)
-                   for thread_id in sorted(changed)]
-        notes.append(paced.note(settings.draft.predraft_min_hit_rate))
-    else:
-        updates = []
-    return updates, "\n".join(n for n in notes if n) or None
+        return f"index not updated now ({busy}): the next change updates it"
+    return None
+
+
+def _waiting(chain: DraftChain, thread_id: int) -> ChainView | None:
+    """The thread's chain, if it waits for the other side with a predicted message."""
+    chain_id = chain.latest_chain(thread_id)
+    if chain_id is None:
+        return None
+    try:
+        view = chain.view(chain_id)
+    except (ExcludedThreadError, BusyError):  # `_answer` says why when it comes to this thread
+        return None
+    waiting = view.status in ("awaiting_review", "low_confidence")
+    return view if waiting and view.predicted_incoming is not None and view.incoming is None else None
 
 
 def _answer(
@@ -127,16 +146,13 @@ def _answer(
 def _draft(
     chain: DraftChain, thread_id: int, since_my_turn: list[str], depth: int | None, on_token: OnToken | None
 ) -> tuple[ChainView, Outcome]:
-    chain_id = chain.latest_chain(thread_id)
-    if chain_id is not None and since_my_turn:
-        view = chain.view(chain_id)
-        waiting = view.status in ("awaiting_review", "low_confidence")
-        if waiting and view.predicted_incoming is not None and view.incoming is None:
-            try:
-                answered = chain.incoming(chain_id, "\n".join(since_my_turn), on_token=on_token, shown=view.version)
-                return answered, "hit" if answered.hit else "miss"
-            except ChainChangedError:
-                pass  # answered in another process (review) meanwhile: the prediction is moot, draft anew
+    view = _waiting(chain, thread_id) if since_my_turn else None
+    if view is not None:
+        try:
+            answered = chain.incoming(view.chain_id, "\n".join(since_my_turn), on_token=on_token, shown=view.version)
+            return answered, "hit" if answered.hit else "miss"
+        except ChainChangedError:
+            pass  # answered in another process (review) meanwhile: the prediction is moot, draft anew
     return chain.start(thread_id, depth=depth, on_token=on_token), "new_chain"
 
 
