@@ -99,7 +99,7 @@ class LivePath:
         """A chain waiting with a prediction: Bob's starter drafted, its reply accepted and sent, seen back."""
         self.bob.send(self.room, STARTERS[n % len(STARTERS)])
         update = self._until_news()
-        accept(self.chain, self.source, update, 0)
+        accept(self.chain, self.source, update.view, 0)
         assert self._until_news().outcome == "your_turn_taken"
         return self.chain.view(self.chain.latest_chain(self.thread_id)).predicted_incoming
 
