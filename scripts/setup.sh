@@ -24,8 +24,20 @@ install_into() {
     "$PYTHON" -m venv "$venv"
   fi
   echo "==> installing $what into $venv"
-  "$venv/bin/python" -m pip install -q --upgrade pip
-  "$venv/bin/python" -m pip install -q -c constraints.txt "$@"
+  # Large wheels (pyarrow, torch's companions) sometimes arrive cut short; pip resumes them, and a whole
+  # second and third pass start over from what is already installed, so a flaky link costs time, not the run.
+  local attempt
+  for attempt in 1 2 3; do
+    # The new pip comes first: the one a venv starts with knows no --resume-retries.
+    if "$venv/bin/python" -m pip install -q --retries 10 --upgrade pip &&
+      "$venv/bin/python" -m pip install -q --retries 10 --resume-retries 20 -c constraints.txt "$@"; then
+      return 0
+    fi
+    echo "==> pip failed (attempt $attempt of 3) installing into $venv; retrying in $((attempt * 20)) s" >&2
+    sleep $((attempt * 20))
+  done
+  echo "==> could not install $what into $venv after 3 attempts: see pip's error above" >&2
+  return 1
 }
 
 install_into .venv "predraft and its runtime (llama-cpp-python compiles once, ~15 min on 2 cores; pip caches it)" \
