@@ -8,9 +8,10 @@ then, with the follow loop already waiting in its long poll (as a running `predr
 Bob sends:
 - hit: exactly the predicted text; the pre-draft is served;
 - miss: another message; the reply is drafted again.
-Time: Bob's `send` returning -> `sync` returned and the thread's chain view has its reply ready. Split into
-delivery (until the sync response is back in the process: homeserver and network) and predraft's own
-work (import, index update, answering). Measured on its own: a plain /sync long poll (httpx) for the
+Time (`total`): Bob's `send` returning -> the thread's chain holds its reply (the answering step returned,
+its checkpoint written: a review reading the chain shows it). Split into delivery (until the sync response
+is back in the process: homeserver and network) and predraft's own work (import, answering); the index
+update that follows a hit, and `sync_done` (the whole sync returned), are reported beside it. Measured on its own: a plain /sync long poll (httpx) for the
 same send, the homeserver's delivery without nio or predraft.
 
 Baseline in the same run: the same chain fed from a WhatsApp export (a line appended, then

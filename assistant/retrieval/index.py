@@ -35,7 +35,7 @@ from chromadb.errors import ChromaError
 
 from assistant.config import Settings
 from assistant.corpus.store import Corpus
-from assistant.erase import vacuum
+from assistant.erase import clear_hnsw_spare_room, vacuum
 from assistant.errors import PredraftError
 from assistant.locks import BusyError, holding
 from assistant.privacy import Exclusions, PrivacyPolicy, usable_threads
@@ -224,13 +224,15 @@ class ExchangeIndex:
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
-        """Hold the index lock while Chroma is changed: it is not safe with two processes writing it."""
+        """Hold the index lock while Chroma is changed: it is not safe with two processes writing it.
+        Before the lock goes, the vector files lose the freed process memory Chroma wrote with them."""
         with holding(self._lock, UPDATING, WRITE_WAIT_S):
             self._writing = True
             try:
                 yield
             finally:
                 self._writing = False
+                clear_hnsw_spare_room(self._folder)
 
     def _changing(self) -> None:
         """Chroma is about to change: a generation without a cache, so that a crash before `_changed` leaves
