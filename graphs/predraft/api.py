@@ -226,7 +226,9 @@ class DraftChain:
         snapshot = self.graph.get_state(_config(chain_id))
         values = snapshot.values
         if not values:
-            raise ChainError(f"no chain {chain_id!r} in {self.settings.checkpoints_path}")
+            # Never made, or deleted since it was read (`predraft consent exclude` in another process does that).
+            raise ChainError(f"no chain {chain_id!r} in {self.settings.checkpoints_path} (a chain deleted by "
+                             "`predraft consent exclude` is gone): draft the thread again")
         if not snapshot.next:
             status: Status = "done"
         elif not snapshot.interrupts:

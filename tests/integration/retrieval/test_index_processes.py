@@ -115,3 +115,35 @@ def test_a_damaged_index_is_one_line_and_rebuild_repairs_it(settings, monkeypatc
     assert f"{total} exchanges added, 0 unchanged, 0 removed; {total} in the index" in rebuilt.output
     with Corpus(settings.corpus_path) as corpus:
         assert ExchangeIndex(settings, WordsEmbedder()).update(corpus, DROP).added == 0
+
+
+FORGET_ELSEWHERE = """
+import sys
+from pathlib import Path
+from assistant.config import load_settings
+from assistant.corpus import Corpus
+from assistant.privacy import exclusions
+from assistant.retrieval.index import ExchangeIndex
+from tests.unit.graphs.graph_doubles import WordsEmbedder
+
+settings = load_settings(Path(sys.argv[1]))
+with Corpus(settings.corpus_path) as corpus:
+    corpus.set_consent("Jonas", excluded=True)
+    print(ExchangeIndex(settings, WordsEmbedder()).forget(exclusions(corpus)))
+"""
+
+
+def test_a_searcher_goes_on_after_another_process_rewrote_the_index_for_an_exclusion(settings, corpus):
+    settings = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"exact_search_rows": 0})})
+    reader = ExchangeIndex(settings, WordsEmbedder())
+    reader.update(corpus, DROP)
+    zeppelin = "Jonas: the zeppelin museum opens saturday, coming?"
+    assert zeppelin in _found(reader, zeppelin)
+    done = subprocess.run([sys.executable, "-c", FORGET_ELSEWHERE, str(settings.data_dir)], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 0
+    assert zeppelin not in _found(reader, zeppelin)
+    assert reader.count() == USER_TURNS["Maya"] + USER_TURNS["Priya"]
+    reader.update(corpus, DROP)  # and it can write again
+    reader.close()
