@@ -17,14 +17,15 @@ flatters it), `evidence` (retrieval as the product does it: the top past exchang
 `retrieve` found in the index, which also holds the turns before this one in the validation period), `base` (the default model continuing the plain transcript,
 greedy), `product` (what `predraft draft` shows first: the graph's own nodes load the thread as it was
 before the turn, retrieve evidence from before that day, sample the candidates and rank them), and
-`lora` with `--lora PATH` (the plain transcript with that GGUF LoRA).
+with `--lora PATH` (a GGUF LoRA trained on this persona's training split): `lora` (the plain transcript
+with it) and `product_lora` (the product drafting through it, as with `model.lora_path` set).
 
 `chains` runs the unattended chain (`predraft demo`'s: the top draft is taken at each step) to
 `--chain-depth` on the persona's threads and counts the drafted and predicted texts that echo an
 earlier message of the conversation or the chain.
 
 Prints JSON. Usage: .venv/bin/python benchmarks/fidelity.py [--persona demo --persona falstaff]
-[--max-turns 6] [--chain-depth 3] [--lora PATH] [--work-dir DIR]
+[--max-turns 6] [--chain-depth 3] [--lora falstaff=PATH] [--work-dir DIR]
 """
 
 from __future__ import annotations
@@ -157,10 +158,16 @@ def run_persona(
     options = GenerationOptions.from_settings(settings.model)
     model_drafts(backend, "base", cases, options, 1, lambda: None, score=False)
     lap("retrieval_and_base")
-    if args.lora:
-        with load_backend(settings, lora_path=str(args.lora)) as lora_backend:
+    product_lora: list[dict[str, Any]] = []
+    lora = args.lora.get(persona.key)
+    if lora:
+        with load_backend(settings, lora_path=str(lora)) as lora_backend:
             model_drafts(lora_backend, "lora", cases, options, 1, lambda: None, score=False)
-        lap("lora")
+            lap("lora")
+            # The product as a user with that personal LoRA gets it (`model.lora_path`): same graph, same index.
+            with replay_at(Resources(settings, backend=lora_backend, index=resources.index)) as replay:
+                product_lora = [product_draft(e, replay) for e in turns]
+            lap("product_lora")
     with replay_at(resources) as replay:
         product = [product_draft(e, replay) for e in turns]
     lap("product")
@@ -168,12 +175,15 @@ def run_persona(
     drafts = {"real": [e.reply for e in turns], "retrieval": [c.drafts["retrieval"][0] for c in cases],
               "evidence": [p["evidence_top"] for p in product],
               "base": [c.drafts["base"][0] for c in cases], "product": [p["draft"] for p in product]}
-    if args.lora:
+    if lora:
         drafts["lora"] = [c.drafts["lora"][0] for c in cases]
+        drafts["product_lora"] = [p["draft"] for p in product_lora]
     systems = {name: system_scores(texts, turns, fidelity) for name, texts in drafts.items()}
-    systems["product"]["suggested"] = fmean(p["suggest"] for p in product)
-    systems["product"]["prompt_as_in_training"] = fmean(p["prompt_matches"] for p in product)
-    systems["product"]["past_reply_on_top"] = fmean(p["source"] == "past" for p in product)
+    for name, tops in (("product", product), ("product_lora", product_lora)):
+        if tops:
+            systems[name]["suggested"] = fmean(p["suggest"] for p in tops)
+            systems[name]["prompt_as_in_training"] = fmean(p["prompt_matches"] for p in tops)
+            systems[name]["past_reply_on_top"] = fmean(p["source"] == "past" for p in tops)
     report = {
         "dataset": {"train": len(train), "val": len(build.val),
                     "cut": build.split.cut.isoformat() if build.split.cut else None},
@@ -189,15 +199,24 @@ def run_persona(
     return report, backend
 
 
+def persona_lora(value: str) -> tuple[str, Path]:
+    key, _, path = value.partition("=")
+    if key not in PERSONAS or not path:
+        raise argparse.ArgumentTypeError(f"expected PERSONA=PATH with PERSONA one of {', '.join(PERSONAS)}")
+    return key, Path(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persona", action="append", choices=PERSONAS, help="default: both")
     parser.add_argument("--max-turns", type=int, default=6, help="validation turns drafted per persona")
     parser.add_argument("--chain-depth", type=int, default=3, help="0: no chains")
     parser.add_argument("--chain-threads", type=int, default=3)
-    parser.add_argument("--lora", type=Path, help="a GGUF LoRA for the `lora` system")
+    parser.add_argument("--lora", action="append", type=persona_lora, default=[], metavar="PERSONA=PATH",
+                        help="a GGUF LoRA trained on that persona's training split, for `lora` and `product_lora`")
     parser.add_argument("--work-dir", type=Path, help="kept afterwards (default: a temporary folder, removed)")
     args = parser.parse_args()
+    args.lora = dict(args.lora)
     enforce_offline()
     machine = {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()}
     personas = each_persona(args.persona or PERSONAS, args.work_dir, "predraft-fidelity-",

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from assistant.corpus.store import ImportReport
-from assistant.ingest.live.base import Cursor, LiveSource, import_batch
+from assistant.ingest.live.base import Cursor, LiveSource, import_batch, read_json, state_file, write_json
 from assistant.ingest.runner import resolve_timezone
 from graphs.predraft.api import ChainError, DraftChain, OnToken
 from graphs.predraft.views import ChainView
@@ -40,20 +40,35 @@ def sync(
 ) -> LiveRound:
     """One poll of `source`: import what arrived, move its cursor on, pre-draft for threads with news."""
     cursor = Cursor(chain.settings.data_dir, source)
+    owed = state_file(chain.settings.data_dir, source.name, source.account, "unanswered")
     previous = cursor.read()
     batch = source.poll(previous, wait_s)
-    before = last_message_ids(chain.corpus)
+    before = _with_owed(last_message_ids(chain.corpus), read_json(owed))
     report = import_batch(chain.corpus, source, previous, batch, resolve_timezone(chain.settings.ingest.timezone))
+    news = report is not None and bool(report.messages_added or report.messages_updated)
+    if news:
+        # Written before the cursor moves on: if answering fails (the model, a crash), the next sync answers
+        # these threads although the source will not deliver their messages again.
+        with_news = {t: before.get(t, 0) for t, last in last_message_ids(chain.corpus).items() if last > before.get(t, 0)}
+        write_json(owed, {str(t): seen for t, seen in with_news.items()})
     cursor.write(batch.cursor)
     result = LiveRound(report, batch.backfill, notes=batch.notes)
-    if report is None or not (report.messages_added or report.messages_updated):
+    if not news and not owed.exists():
         return result
     if chain.corpus.me() is None:  # the index and the drafts are built around the user's side
         result.notes.append(NO_ME)
+        owed.unlink(missing_ok=True)
         return result
     result.updates, result.pace_note = answer_news(chain, before, depth=depth, predraft=not batch.backfill,
                                                    on_token=on_token)
+    owed.unlink(missing_ok=True)
     return result
+
+
+def _with_owed(last_ids: dict[int, int], owed: dict[str, int] | None) -> dict[int, int]:
+    """Each thread's newest message id, or, where an earlier sync still owes a thread answers, the last
+    message it had answered up to."""
+    return last_ids | {int(t): seen for t, seen in (owed or {}).items()}
 
 
 def follow(

@@ -89,6 +89,26 @@ def test_a_second_run_adds_nothing(live_chain, caught_up, maildir):
     assert live_chain.latest_chain(update.thread_id) == update.view.chain_id
 
 
+def test_a_mail_whose_drafting_failed_is_drafted_by_the_next_sync(live_chain, caught_up, maildir, monkeypatch):
+    deliver_new_mail(maildir)
+    original = live_chain.start
+
+    def model_gone(*args, **kwargs):
+        raise RuntimeError("the model server went away")
+
+    monkeypatch.setattr(live_chain, "start", model_gone)
+    with pytest.raises(RuntimeError, match="went away"):
+        sync(live_chain, caught_up)
+    monkeypatch.setattr(live_chain, "start", original)
+
+    again = sync(live_chain, MaildirSource(maildir))  # the mail is not delivered again: its answer is still owed
+    assert again.report is None
+    [update] = again.updates
+    assert (update.title, update.new_messages, update.outcome) == ("dinner friday", 1, "new_chain")
+    assert update.view.prompt.endswith("tonight at 8, bring the speaker\nMe:")
+    assert sync(live_chain, MaildirSource(maildir)).updates == []  # owed once, answered once
+
+
 def test_the_cursor_is_private_and_resumes_after_the_client_moves_mail_to_cur(live_chain, caught_up, maildir):
     deliver_new_mail(maildir)
     sync(live_chain, caught_up)
