@@ -32,6 +32,7 @@ from assistant.ingest.parsers.whatsapp_layout import (
     EXPECTED_LINE,
     DateOrder,
     Shape,
+    UnknownCalendarError,
     infer_date_order,
     parse_date,
     parse_time,
@@ -289,6 +290,11 @@ class _Reader:
     def _day(self, text: str) -> datetime:
         try:
             return parse_date(text, self.order)
+        except UnknownCalendarError as unknown:
+            raise _BadHeader(
+                f"a date of the Gregorian, Thai Buddhist or Persian calendar, but the year {unknown.year} is in "
+                "none of them (an Islamic Hijri year?): set the phone's calendar to Gregorian and export again"
+            ) from None
         except ValueError:
             raise _BadHeader(
                 f"a calendar date read as {'/'.join(self.order)} (the order this file's dates imply); "

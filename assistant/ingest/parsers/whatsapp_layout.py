@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Literal
+
+import jdatetime
 
 from assistant.ingest.parsers.whatsapp_phrases import MARKS
 
@@ -34,6 +36,8 @@ _AFTERNOON = {"pm", "p", "nachm", "م", "بظ", "μμ", "ch", "午後", "下午"
 _MORNING = {"am", "a", "vorm", "ص", "قظ", "πμ", "sa", "午前", "上午", "오전", "de"}
 _DAY_ABOVE_12 = r"(?:1[3-9]|2\d|3[01])"
 _NO_MARKS = str.maketrans("", "", MARKS)
+FIRST_YEAR = 2009  # WhatsApp's first release: no export holds an earlier message
+SOLAR_HIJRI_YEARS = (1388, 1420)  # the Persian calendar's years from 2009 to 2041
 # The digits of the scripts WhatsApp writes dates in, as ASCII: only the day/month proof needs them so.
 _ZEROS = (0x660, 0x6F0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xE50, 0x1040, 0x17E0)
 _ASCII_DIGITS = {zero + i: ord("0") + i for zero in _ZEROS for i in range(10)}
@@ -158,17 +162,36 @@ def infer_date_order(blocks: Iterable[str], layout: Layout, fallback: DateOrder,
     return fallback
 
 
+class UnknownCalendarError(ValueError):
+    """A year in no calendar predraft reads (an Islamic Hijri year, say)."""
+
+    def __init__(self, year: int):
+        super().__init__(year)
+        self.year = year
+
+
 def parse_date(text: str, order: DateOrder) -> datetime:
     """Midnight of a header's date; ValueError if it is not a calendar date in that order.
 
-    Thai phones count years in the Buddhist era (2564 is 2021).
+    A phone writes dates in its own calendar. WhatsApp dates from 2009, so the year tells which:
+    Thai phones count in the Buddhist era (2564 is 2021), phones set to the Persian calendar in Solar
+    Hijri years (1388-1420 span 2009-2041). Years between those and 2009 (an Islamic Hijri year such as
+    1445 among them) are refused rather than read as a wrong date.
     """
     parts = _DATE_PARTS.match(text.translate(_NO_MARKS))
     if parts is None:
         raise ValueError(text)
     a, b, c = (int(p) for p in parts.groups())
     year, month, day = (a, b, c) if order == "ymd" else (c, b, a) if order == "dmy" else (c, a, b)
-    year = year + 2000 if year < 100 else year - 543 if year > 2400 else year
+    if year < 100:
+        return datetime(year + 2000, month, day)
+    if SOLAR_HIJRI_YEARS[0] <= year <= SOLAR_HIJRI_YEARS[1]:
+        # jdatetime raises ValueError for a day the month does not have, as datetime does
+        return datetime.combine(jdatetime.date(year, month, day).togregorian(), time())
+    if year > 2400:
+        return datetime(year - 543, month, day)
+    if year < FIRST_YEAR:
+        raise UnknownCalendarError(year)
     return datetime(year, month, day)
 
 

@@ -440,6 +440,13 @@ def test_buddhist_years_of_thai_phones(tmp_path):
     assert message.timestamp == datetime(2021, 10, 14, 15, 34)
 
 
+def test_islamic_hijri_years_are_refused_not_read_as_another_date(tmp_path):
+    lines = [f"\u200f[{d}\u200f/03\u200f/1445، 3:34:0{d} م] Omar: مرحبا" for d in range(1, 5)]
+    with pytest.raises(ParseError) as error:
+        list(PARSER.parse(write(tmp_path / "WhatsApp Chat - Omar.txt", lines)))
+    assert "line 1" in str(error.value) and "1445" in str(error.value)
+
+
 def test_a_file_mostly_in_another_layout_is_refused_naming_its_lines(tmp_path):
     """Not one message of 6 lines stamped with the first line's date: the file is refused, nothing stored."""
     lines = ["14/10/21, 15:34 - Maya: first"] + [f"14/10/21 15:{35 + i} Ben: line {i}" for i in range(5)]

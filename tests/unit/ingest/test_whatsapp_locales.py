@@ -12,6 +12,7 @@ import tomllib
 from datetime import datetime
 from pathlib import Path
 
+import jdatetime
 import pytest
 
 from assistant.corpus import ParsedMessage, ParsedThread
@@ -33,12 +34,16 @@ def at(day: int, hour: int, minute: int, second: int = 0) -> datetime:
     return datetime(2021, 10, day, hour, minute, second)
 
 
-def header(lang: str, platform: str, when: datetime) -> str:
+def header(lang: str, platform: str, when: datetime, persian_calendar: bool = False) -> str:
+    """`persian_calendar`: the phone is set to it (Settings > General > Language & Region > Calendar)."""
     style = HEADERS["style"][HEADERS["language"][lang]["style"]]
     morning, afternoon = style.get("ampm", "AM|PM").split("|")
-    year = when.year + (543 if style.get("era") == "buddhist" else 0)
+    year, month, day = when.year + (543 if style.get("era") == "buddhist" else 0), when.month, when.day
+    if persian_calendar:
+        solar = jdatetime.date.fromgregorian(date=when.date())
+        year, month, day = solar.year, solar.month, solar.day
     fields = {
-        "d": when.day, "dd": f"{when.day:02d}", "m": when.month, "mm": f"{when.month:02d}",
+        "d": day, "dd": f"{day:02d}", "m": month, "mm": f"{month:02d}",
         "yy": f"{year % 100:02d}", "yyyy": year, "H": when.hour, "HH": f"{when.hour:02d}",
         "h": when.hour % 12 or 12, "h0": f"{when.hour % 12:02d}", "MI": f"{when.minute:02d}",
         "SS": f"{when.second:02d}", "ampm": afternoon if when.hour >= 12 else morning,
@@ -73,18 +78,18 @@ def conversation(lang: str, platform: str) -> list[tuple[datetime, str | None, s
     return lines
 
 
-def render(tmp_path: Path, lang: str, platform: str) -> Path:
+def render(tmp_path: Path, lang: str, platform: str, persian_calendar: bool = False) -> Path:
     out = []
     for when, sender, body in conversation(lang, platform):
         if body is None:  # WhatsApp's wording in this language is not known: the line is left out
             continue
-        start = header(lang, platform, when)
+        start = header(lang, platform, when, persian_calendar)
         special = body.startswith(LRM)
         if sender is None:  # Android: no "Name:"; iOS: "from" the group, marked
             out.append(start + body if platform == "android" else f"{start}Trip: {LRM}{body}")
         else:
             out.append(f"{LRM if special else ''}{start}{sender}: {body}")
-    path = tmp_path / f"{platform}-{lang}" / "WhatsApp Chat - Trip.txt"
+    path = tmp_path / f"{platform}-{lang}{'-solar' if persian_calendar else ''}" / "WhatsApp Chat - Trip.txt"
     path.parent.mkdir()
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return path
@@ -120,6 +125,15 @@ def test_every_language_parses_like_english(tmp_path, platform):
             differ[lang] = [row for row in shape(messages) if row not in wanted][:3] or thread.participants
     assert not differ, differ
     assert sum(map(len, missing.values())) <= 1  # only Romanian lacks a string (its sticker placeholder)
+
+
+def test_a_phone_on_the_persian_calendar_gives_the_same_dates(tmp_path):
+    # iOS only: the Android strings of the Persian app are not in the tables (docs/formats-whatsapp.md)
+    _, english = parse(render(tmp_path, "en", "ios"))
+    path = render(tmp_path, "fa", "ios", persian_calendar=True)
+    assert "۱۴۰۰/۰۷/۲۲" in path.read_text(encoding="utf-8")  # 2021-10-14, in Persian digits
+    _, persian = parse(path)
+    assert shape(persian) == shape(english)
 
 
 def test_kinds_of_the_english_ios_export(tmp_path):
