@@ -61,7 +61,12 @@ def test_their_past_answer_is_the_prediction_when_you_send_your_past_reply(data_
         assert after.predicted_incoming == "perfect, bring the speaker"
         assert after.history[-1] | {"text": None} == {"step": 1, "event": "predicted", "text": None, "source": "past"}
         assert not [p for p, _ in backend.calls if p.endswith("\nMaya:")]  # the model was not asked
-        # a reply they never answered before: the model predicts, as without past answers
+        # a reply unlike any past one: what they answered in the closest exchange, still without the model
         other = chain.start("Maya")
         model_pick = next(i for i, c in enumerate(other.candidates) if c.source == "model")
-        assert chain.resume(other.chain_id, "accept", chosen_index=model_pick).history[-1]["source"] == "model"
+        closest = chain.resume(other.chain_id, "accept", chosen_index=model_pick)
+        assert (closest.predicted_incoming, closest.history[-1]["source"]) == ("perfect, bring the speaker", "past")
+    # no exchange with an answer: the model predicts, as without past answers
+    with DraftChain(settings, backend=backend, index=ListIndex(PAST_EXCHANGES, WordsEmbedder())) as chain:
+        view = chain.start("Maya")
+        assert chain.resume(view.chain_id, "accept", chosen_index=0).history[-1]["source"] == "model"

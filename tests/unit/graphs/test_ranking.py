@@ -96,6 +96,8 @@ def test_past_answer_is_what_they_said_when_you_sent_the_same_words():
     assert past_answer(found, "Thanks so much\nfor everything", [], []) == "anytime, it was lovely to have you"
     assert past_answer(found, "see you at 9!", [], []) == "perfect"
     assert past_answer(found, "thanks a lot for everything", [], []) == "anytime, it was lovely to have you"
-    assert past_answer(found, "can't tonight", [], []) is None  # not something you said before
-    # an answer that repeats the conversation predicts nothing new
-    assert past_answer(found, "thanks so much! for everything", ["Anytime, it was lovely to have you!"], []) is None
+    # not something you said before: what they answered in the closest exchange
+    assert past_answer(found, "can't tonight", [], []) == "perfect"
+    # an answer that repeats the conversation predicts nothing new: the next exchange's answer does
+    assert past_answer(found, "thanks so much! for everything", ["Anytime, it was lovely to have you!"], []) == "perfect"
+    assert past_answer([found[2]], "thanks so much!", [], []) is None  # no answer known
