@@ -224,15 +224,13 @@ class ExchangeIndex:
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
-        """Hold the index lock while Chroma is changed: it is not safe with two processes writing it.
-        Before the lock goes, the vector files lose the freed process memory Chroma wrote with them."""
+        """Hold the index lock while Chroma is changed: it is not safe with two processes writing it."""
         with holding(self._lock, UPDATING, WRITE_WAIT_S):
             self._writing = True
             try:
                 yield
             finally:
                 self._writing = False
-                clear_hnsw_spare_room(self._folder)
 
     def _changing(self) -> None:
         """Chroma is about to change: a generation without a cache, so that a crash before `_changed` leaves
@@ -240,6 +238,9 @@ class ExchangeIndex:
         self._generation, self._cache = start_generation(self._folder), None
 
     def _changed(self, cache: SearchCache) -> None:
+        """Chroma was changed (under the index lock): its vector files lose the freed process memory it wrote
+        with them, then the new generation is published."""
+        clear_hnsw_spare_room(self._folder)
         self._generation = publish(self._folder, cache, str(self._collection.id))
         self._cache = cache
 

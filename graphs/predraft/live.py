@@ -43,17 +43,19 @@ def sync(
     owed = state_file(chain.settings.data_dir, source.name, source.account, "unanswered")
     previous = cursor.read()
     batch = source.poll(previous, wait_s)
-    before = _with_owed(last_message_ids(chain.corpus), read_json(owed))
+    # What an earlier sync had answered up to, if its answering failed; a thread it did not know came later.
+    failed_before = read_json(owed)
+    before = ({int(t): seen for t, seen in failed_before.items()} if failed_before is not None
+              else last_message_ids(chain.corpus))
     report = import_batch(chain.corpus, source, previous, batch, resolve_timezone(chain.settings.ingest.timezone))
     news = report is not None and bool(report.messages_added or report.messages_updated)
-    if news:
+    if news and failed_before is None:
         # Written before the cursor moves on: if answering fails (the model, a crash), the next sync answers
         # these threads although the source will not deliver their messages again.
-        with_news = {t: before.get(t, 0) for t, last in last_message_ids(chain.corpus).items() if last > before.get(t, 0)}
-        write_json(owed, {str(t): seen for t, seen in with_news.items()})
+        write_json(owed, {str(t): seen for t, seen in before.items()})
     cursor.write(batch.cursor)
     result = LiveRound(report, batch.backfill, notes=batch.notes)
-    if not news and not owed.exists():
+    if not news and failed_before is None:
         return result
     if chain.corpus.me() is None:  # the index and the drafts are built around the user's side
         result.notes.append(NO_ME)
@@ -63,12 +65,6 @@ def sync(
                                                    on_token=on_token)
     owed.unlink(missing_ok=True)
     return result
-
-
-def _with_owed(last_ids: dict[int, int], owed: dict[str, int] | None) -> dict[int, int]:
-    """Each thread's newest message id, or, where an earlier sync still owes a thread answers, the last
-    message it had answered up to."""
-    return last_ids | {int(t): seen for t, seen in (owed or {}).items()}
 
 
 def follow(
