@@ -112,6 +112,7 @@ class DraftSettings(_Section):
     past_replies: int
     past_reply_similarity: float
     past_answers: bool
+    predictions: int
 
 
 class TrainSettings(_Section):

@@ -12,10 +12,10 @@ training split; on validation turns each system drafts the user's reply and is s
   length far from the user's median; and the mean length.
 
 Systems: `real` (the user's own replies: the rates a person's real writing has), `retrieval` (the user's
-reply to the most similar training context; the judge learnt from those very replies, so its attribution
-flatters it), `evidence` (retrieval as the product does it: the top past exchange the graph's
-`retrieve` found in the index, which also holds the turns before this one in the validation period), `base` (the default model continuing the plain transcript,
-greedy), `product` (what `predraft draft` shows first: the graph's own nodes load the thread as it was
+reply to the most similar training context; the judge is cross-fitted, so each of those replies is
+judged by a model that never read it), `evidence` (retrieval as the product does it: the top past
+exchange the graph's `retrieve` found in the index, which also holds the turns before this one in the
+validation period), `base` (the default model continuing the plain transcript, greedy), `product` (what `predraft draft` shows first: the graph's own nodes load the thread as it was
 before the turn, retrieve evidence from before that day, sample the candidates and rank them), and
 with `--lora PATH` (a GGUF LoRA trained on this persona's training split): `lora` (the plain transcript
 with it) and `product_lora` (the product drafting through it, as with `model.lora_path` set).
@@ -23,6 +23,9 @@ with it) and `product_lora` (the product drafting through it, as with `model.lor
 `chains` runs the unattended chain (`predraft demo`'s: the top draft is taken at each step) to
 `--chain-depth` on the persona's threads and counts the drafted and predicted texts that echo an
 earlier message of the conversation or the chain.
+
+`versus` sets each product system against every other, turn by turn: the gap in chrF and in judge
+attribution with a 95% interval over resampled turns, so "beats" means beyond these turns' luck.
 
 Prints JSON. Usage: .venv/bin/python benchmarks/fidelity.py [--persona demo --persona falstaff]
 [--max-turns 6] [--chain-depth 3] [--lora falstaff=PATH] [--work-dir DIR]
@@ -95,6 +98,20 @@ def system_scores(drafts: list[str], turns: list[Example], fidelity: Fidelity) -
         "chrf": metrics.chrf(drafts, [e.reply for e in turns]),
         "samples": [{"real": e.reply[:160], "draft": d[:160]} for d, e in zip(drafts[:3], turns[:3], strict=False)],
     }
+
+
+def versus(ours: str, drafts: dict[str, list[str]], turns: list[Example], fidelity: Fidelity) -> dict:
+    """A product system against each other system, turn by turn: the gap in chrF and in judge attribution,
+    with a 95% interval over resampled turns (training/metrics.py `paired_bootstrap`)."""
+    reals = [e.reply for e in turns]
+    attributed = {name: (fidelity.judge.probabilities(texts) >= 0.5).tolist() for name, texts in drafts.items()}
+
+    def share(flags: list[bool], _reals: list[str]) -> float:
+        return fmean(flags) if flags else 0.0
+
+    return {name: {"chrf": metrics.paired_bootstrap(metrics.chrf, drafts[ours], texts, reals),
+                   "judge_attribution": metrics.paired_bootstrap(share, attributed[ours], attributed[name], reals)}
+            for name, texts in drafts.items() if name not in (ours, "real")}
 
 
 def chain_echoes(settings: Settings, backend: Backend, profile: UserProfile, depth: int, threads: int) -> dict:
@@ -185,6 +202,7 @@ def run_persona(
             systems[name]["prompt_as_in_training"] = fmean(p["prompt_matches"] for p in tops)
             systems[name]["past_reply_on_top"] = fmean(p["source"] == "past" for p in tops)
     report = {
+        "versus": {name: versus(name, drafts, turns, fidelity) for name in ("product", "product_lora") if name in drafts},
         "dataset": {"train": len(train), "val": len(build.val),
                     "cut": build.split.cut.isoformat() if build.split.cut else None},
         "profile": {"median_reply_chars": fidelity.profile.median_chars, "names": list(fidelity.profile.names)},

@@ -15,11 +15,13 @@ Systems:
 - `model`: the graph's `predict` node with the model alone (`draft.past_answers = false`), on the
   thread as it stood (graphs/predraft/replay.py): the step's evidence retrieved for the thread before
   the user's reply, the real reply accepted, then `predict`;
-- `product`: the same with the defaults, i.e. what `predraft draft` pre-drafts an answer to: when the
-  reply nearly repeats one of the user's in the evidence, what the other side answered then;
-- `retrieval_top3` and `product_top3`: three predictions instead of one (a hit when any matches), each
-  of which would need its own pre-draft: the retrieval's three most similar past points, and the
-  product's prediction followed by those.
+- `product_top3`: the same with the defaults and `draft.predictions = 3`, i.e. the messages a chain
+  step expects (a hit when any matches): what the other side answered in the evidence exchanges
+  where the user's reply was most like this one, then in the closest exchanges; the likeliest gets
+  the model's pre-draft, the others the user's past replies to alike messages (no model time);
+- `product`: the likeliest of those alone, the one the model pre-drafts for (same run: its time
+  includes the alternatives' searches);
+- `retrieval_top3`: what came next at the three most similar past points.
 
 Depth 1 is one prediction; depth 2 counts two hits in a row at consecutive points of one
 conversation (the second pre-draft is only served when the first prediction came true). Rates are
@@ -216,14 +218,15 @@ def run_persona(persona: Persona, folder: Path, backend: Backend | None, max_poi
     guesses = {"frequent": [[g] for g in frequent_guesses(train, val)], "retrieval": [a[:1] for a in alternatives],
                f"retrieval_top{TOP_K}": alternatives}
     seconds = {}
-    model_only = settings.model_copy(update={"draft": settings.draft.model_copy(update={"past_answers": False})})
-    for name, variant in (("model", model_only), ("product", settings)):
+    model_only = settings.draft.model_copy(update={"past_answers": False})
+    for name, draft in (("model", model_only), (f"product_top{TOP_K}", settings.draft.model_copy(update={"predictions": TOP_K}))):
         clock = time.perf_counter()
-        with replay_at(resources, variant) as replay:
-            guesses[name] = [[replay.prediction(p.thread_id, p.sent_at, list(p.sent), p.as_of)] for p in val]
+        with replay_at(resources, settings.model_copy(update={"draft": draft})) as replay:
+            guesses[name] = [replay.predictions(p.thread_id, p.sent_at, list(p.sent), p.as_of) for p in val]
         seconds[name] = time.perf_counter() - clock
-    # k predictions: the product's, then what came next at the most similar past points
-    guesses[f"product_top{TOP_K}"] = [_distinct(g + a, TOP_K) for g, a in zip(guesses["product"], alternatives, strict=True)]
+    # one prediction: the likeliest of the chain's, the one the model pre-drafts for (one run gives both)
+    guesses["product"] = [g[:1] for g in guesses[f"product_top{TOP_K}"]]
+    seconds["product"] = seconds[f"product_top{TOP_K}"]
 
     systems = {}
     for name in SYSTEMS:

@@ -6,12 +6,17 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache
 from statistics import fmean
+from typing import TypeVar
+
+import numpy as np
 
 SHORT_REPLY_WORDS = 5  # ExactMatch is only meaningful for short replies ("yess omw", "thai haha")
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]")
 _WORD = re.compile(r"\w+", re.UNICODE)
+T = TypeVar("T")
 
 
 def normalize(text: str) -> str:
@@ -66,11 +71,36 @@ def style_distance(drafts: Sequence[str], reals: Sequence[str]) -> dict[str, flo
     return out
 
 
-def chrf(drafts: Sequence[str], reals: Sequence[str]) -> float:
-    from sacrebleu.metrics import CHRF
+@cache
+def _chrf_metric():
+    from sacrebleu.metrics import CHRF  # imported when first needed: sacrebleu is slow to import
 
-    return CHRF().corpus_score(list(drafts), [list(reals)]).score if drafts else 0.0
+    return CHRF()
+
+
+def chrf(drafts: Sequence[str], reals: Sequence[str]) -> float:
+    return _chrf_metric().corpus_score(list(drafts), [list(reals)]).score if drafts else 0.0
 
 
 def perplexity(total_logprob: float, tokens: int) -> float:
     return math.exp(-total_logprob / tokens) if tokens else float("nan")
+
+
+def paired_bootstrap(
+    metric: Callable[[Sequence[T], Sequence[str]], float], ours: Sequence[T], theirs: Sequence[T],
+    reals: Sequence[str], samples: int = 1000, seed: int = 0,
+) -> dict[str, float | list[float]]:
+    """Does `ours` beat `theirs` by `metric`(drafts, reals), or is the gap within what the choice of turns
+    gives? The turns are resampled with replacement, the same turns for both systems (paired: most turns
+    favour neither), and the difference recomputed each time. A 95% interval that excludes 0 means
+    the gap holds beyond these particular turns. Seeded, so every machine prints the same interval."""
+    rng = np.random.default_rng(seed)
+    n = len(reals)
+    gaps = []
+    for _ in range(samples if n else 0):
+        turns = rng.integers(0, n, n)
+        real = [reals[i] for i in turns]
+        gaps.append(metric([ours[i] for i in turns], real) - metric([theirs[i] for i in turns], real))
+    low, high = np.percentile(gaps, [2.5, 97.5]).tolist() if gaps else (0.0, 0.0)
+    return {"difference": metric(ours, reals) - metric(theirs, reals) if n else 0.0,
+            "ci95": [low, high], "share_of_resamples_ahead": float(np.mean([g > 0 for g in gaps])) if gaps else 0.0}

@@ -140,6 +140,7 @@ def _step_json(view: ChainView) -> dict[str, Any]:
     return {
         "chain_id": view.chain_id, "thread_id": view.thread_id, "step": view.step, "status": view.status,
         "confidence": view.confidence, "predicted_incoming": view.predicted_incoming,
+        "also_expected": view.alternatives,
         "candidates": [asdict(c) for c in view.candidates],
         "evidence": [{**asdict(e.exchange), "similarity": e.similarity} for e in view.evidence],
         "prompt": view.prompt,
@@ -156,6 +157,8 @@ def _step_panel(view: ChainView, threshold: float) -> Panel:
             parts.append(Text(f"{turn['speaker']}: {turn['text']}", style="dim"))
     if view.predicted_incoming:
         parts.append(Text(f"{view.contact} (predicted): {view.predicted_incoming}", style="italic"))
+        if view.alternatives:  # their replies are ready too: see `draft.predictions`
+            parts.append(Text(f"  or: {' | '.join(view.alternatives)}", style="dim italic"))
     if view.status == "low_confidence":
         parts.append(Text(f"no good suggestion (confidence {view.confidence:.2f} < {threshold:.2f})", style="yellow"))
     drafts = Table("#", "draft", "score", "log-prob/token", "from", box=None, pad_edge=False)

@@ -247,6 +247,7 @@ class DraftChain:
             evidence=[_evidence(e) for e in values.get("evidence", [])],
             predicted_incoming=values.get("predicted_incoming"),
             predraft=[_candidate(c) for c in values.get("predraft", [])],
+            alternatives=[a["text"] for a in values.get("alternatives", [])],
             prompt=values.get("prompt", ""),
             history=list(values.get("history", [])),
             depth=values["depth"],

@@ -15,6 +15,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from rapidfuzz.distance import Levenshtein
 
+from assistant.config import Settings
 from assistant.feedback.store import Decision
 from assistant.models.base import ScoringUnsupported
 from assistant.privacy import PrivacyPolicy, exclusions, read_rules
@@ -33,7 +34,7 @@ from graphs.predraft import ranking
 from graphs.predraft.context import ChainContext
 from graphs.predraft.ledger import PredictionOutcome
 from graphs.predraft.prompts import draft_options, predict_options, retrieval_query, speakers, transcript_prompt
-from graphs.predraft.state import ChainState, Draft, EvidenceRecord
+from graphs.predraft.state import Alternative, ChainState, Draft, EvidenceRecord, RankedCandidate
 
 PREDICTION_STREAM = -1  # the candidate index under which the predicted message's tokens stream
 
@@ -72,6 +73,7 @@ def load_thread(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
         "attempt": 0,
         "predicted_incoming": None,
         "predraft": [],
+        "alternatives": [],
         "incoming": None,
         "hit": None,
     }
@@ -83,6 +85,10 @@ def retrieve(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     Consent holds at once: the threads of contacts excluded since the index was built are left out
     (consent_mode "drop-thread"), their lines withheld (otherwise), their names replaced.
     """
+    return {"evidence": _evidence(state, runtime)}
+
+
+def _evidence(state: ChainState, runtime: Runtime[ChainContext]) -> list[EvidenceRecord]:
     ctx = runtime.context
     retrieval = ctx.settings.retrieval
     as_of = state["as_of"]
@@ -109,7 +115,7 @@ def retrieve(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
         )
         for e in found
     ]
-    return {"evidence": evidence}
+    return evidence
 
 
 def draft(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
@@ -179,8 +185,12 @@ def rank(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
 
 def gate(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     """Below the threshold the chain offers no suggestion (the reviewer may still regenerate)."""
-    confidence = ranking.confidence(state["candidates"])
-    suggest = bool(state["candidates"]) and confidence >= runtime.context.settings.draft.confidence_threshold
+    return _gated(state["candidates"], runtime.context.settings)
+
+
+def _gated(candidates: list[RankedCandidate], settings: Settings) -> dict:
+    confidence = ranking.confidence(candidates)
+    suggest = bool(candidates) and confidence >= settings.draft.confidence_threshold
     return {"confidence": confidence, "suggest": suggest, "shown_at": now_iso()}
 
 
@@ -234,7 +244,8 @@ def record(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     if said:
         update |= {
             "context": state["context"] + [Turn(speaker=ME, text=m, source="accepted") for m in said],
-            "step": step + 1, "attempt": 0, "predicted_incoming": None, "predraft": [], "incoming": None,
+            "step": step + 1, "attempt": 0, "predicted_incoming": None, "predraft": [], "alternatives": [],
+            "incoming": None,
             "hit": None,
         }
     elif action == "regenerate":
@@ -248,12 +259,13 @@ def predict(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     ctx = runtime.context
     other = state["other"]
     earlier, chain = _said_and_generated(state["context"])
-    known = None
+    known: list[str] = []
     if ctx.settings.draft.past_answers:
-        known = ranking.past_answer(state.get("evidence", []), "\n".join(_just_sent(state["context"])), earlier, chain)
-    if known is not None:
-        runtime.stream_writer({"step": state["step"], "candidate": PREDICTION_STREAM, "piece": " " + known})
-        return _predicted(state, runtime, [known], "past")
+        known = ranking.past_answers(state.get("evidence", []), "\n".join(_just_sent(state["context"])), earlier,
+                                     chain, ctx.settings.draft.predictions)
+    if known:
+        runtime.stream_writer({"step": state["step"], "candidate": PREDICTION_STREAM, "piece": " " + known[0]})
+        return _predicted(state, runtime, [known[0]], "past") | {"alternatives": _alternatives(state, runtime, known[1:])}
     prompt = transcript_prompt(state, ctx.settings, speaker=other)
     messages: list[str] = []
     for resample in range(ctx.settings.draft.resample_rounds + 1):
@@ -272,13 +284,35 @@ def predict(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
 
 def _predicted(state: ChainState, runtime: Runtime[ChainContext], messages: list[str], source: str) -> dict:
     predicted = "\n".join(messages) or None
-    update: dict = {"predicted_incoming": predicted,
+    update: dict = {"predicted_incoming": predicted, "alternatives": [],
                     "history": [{"step": state["step"], "event": "predicted", "text": predicted, "source": source}]}
     if messages:
         update["context"] = state["context"] + [Turn(speaker=state["other"], text=m, source="predicted")
                                                 for m in messages]
         update["predicted_vector"] = runtime.context.resources.embedder.embed([predicted])[0].tolist()
     return update
+
+
+def _alternatives(state: ChainState, runtime: Runtime[ChainContext], texts: list[str]) -> list[Alternative]:
+    """The other likely messages, each with your past replies to alike ones ready; one for which you have
+    no alike past reply is left out (nothing to serve at once, and the model's pre-draft is kept for
+    the likeliest message: a hit here saves the re-draft, not a model call beforehand)."""
+    ctx = runtime.context
+    draft_settings = ctx.settings.draft
+    found: list[Alternative] = []
+    vectors = ctx.resources.embedder.embed(texts) if texts else []
+    for text, vector in zip(texts, vectors, strict=True):
+        context = state["context"] + [Turn(speaker=state["other"], text=m, source="predicted") for m in text.split("\n")]
+        evidence = _evidence(state | {"context": context}, runtime)
+        earlier, chain = _said_and_generated(context)
+        past = ranking.past_replies(evidence, draft_settings.past_replies, draft_settings.past_reply_similarity,
+                                    earlier, chain)
+        if past:
+            match = {e["id"]: e["similarity"] for e in evidence}
+            candidates = ranking.rank(past, None, [match[d["evidence_id"]] for d in past],
+                                      draft_settings.similarity_weight, True)
+            found.append(Alternative(text=text, vector=vector.tolist(), evidence=evidence, candidates=candidates))
+    return found
 
 
 def match_incoming(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
@@ -293,8 +327,21 @@ def match_incoming(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     event = {"step": state["step"], "event": "incoming", "text": text, "similarity": None, "hit": None}
     predicted = state["predicted_incoming"]
     if predicted is not None and state["incoming"] is None:
-        similarity = float(ctx.resources.embedder.embed([text])[0] @ np.asarray(state["predicted_vector"]))
-        hit = similarity >= ctx.settings.draft.prediction_hit_similarity
+        vector = ctx.resources.embedder.embed([text])[0]
+        similarity = float(vector @ np.asarray(state["predicted_vector"]))
+        threshold = ctx.settings.draft.prediction_hit_similarity
+        hit = similarity >= threshold
+        if not hit:  # one of the other likely messages came: serve the replies kept ready for it
+            alike = [(float(vector @ np.asarray(a["vector"])), a) for a in state.get("alternatives", [])]
+            best = max(alike, key=lambda found: found[0], default=None)
+            if best is not None and best[0] >= threshold:
+                similarity, served = best
+                predicted, hit = served["text"], True
+                update |= {"candidates": served["candidates"], "predraft": served["candidates"],
+                           "evidence": served["evidence"], "attempt": 0,
+                           "prompt": transcript_prompt(state | {"context": update["context"]}, ctx.settings),
+                           **_gated(served["candidates"], ctx.settings)}
+                event["alternative"] = predicted
         ctx.ledger.record_prediction(
             PredictionOutcome(chain_id=state["chain_id"], step=state["step"], thread_id=state["thread_id"],
                               predicted=predicted, actual=text, similarity=similarity, hit=hit)

@@ -71,18 +71,27 @@ def score(mean_logprob: float | None, similarity: float, similarity_weight: floa
     return (1 - similarity_weight) * fluency + similarity_weight * max(similarity, 0.0)
 
 
-def past_answer(evidence: Sequence[EvidenceRecord], sent: str, said: Sequence[str], chain: Sequence[str]) -> str | None:
-    """What the other side answered in the alike past exchange where your reply was most like the one you
-    just sent (at least PAST_ANSWER_SIMILARITY; a tie goes to the closer exchange): people answer the
-    same words the same way ("thanks!" -> "anytime"). With no reply that alike, the answer in the closest
-    exchange: it hits more often than the model's guess, which on held-out turns never did
-    (docs/fidelity.md). An answer that would echo the conversation is no prediction."""
+def past_answers(
+    evidence: Sequence[EvidenceRecord], sent: str, said: Sequence[str], chain: Sequence[str], k: int
+) -> list[str]:
+    """Up to `k` distinct predictions of the other side's next message, likeliest first: what they
+    answered in the alike past exchanges where your reply was most like the one you just sent (at least
+    PAST_ANSWER_SIMILARITY; a tie goes to the closer exchange), as people answer the same words the same
+    way ("thanks!" -> "anytime"); then the answers in the closest exchanges, which hit more often than
+    the model's guess (on held-out turns it never did, docs/fidelity.md). An answer that would echo the
+    conversation is no prediction."""
     alike = [(similarity(sent, "\n".join(reply_messages(e["reply"]))), -rank, e)
              for rank, e in enumerate(evidence) if e["answer"]]
-    for closeness, _, e in sorted(alike, key=lambda found: found[:2], reverse=True):
-        if closeness >= PAST_ANSWER_SIMILARITY and not is_echo(e["answer"], said, chain):
-            return e["answer"]
-    return next((e["answer"] for e in evidence if e["answer"] and not is_echo(e["answer"], said, chain)), None)
+    by_reply = [e for closeness, _, e in sorted(alike, key=lambda found: found[:2], reverse=True)
+                if closeness >= PAST_ANSWER_SIMILARITY]
+    found: list[str] = []
+    for e in [*by_reply, *evidence]:
+        answer = e["answer"]
+        if len(found) == k:
+            break
+        if answer and not is_echo(answer, said, chain) and not is_near_duplicate(answer, found):
+            found.append(answer)
+    return found
 
 
 def rank(

@@ -84,13 +84,16 @@ class Replay:
         top, _ = self.top_draft(example["thread_id"], when, day.isoformat() if day else None)
         return top["text"] if top else ""
 
-    def prediction(self, thread_id: int, sent_at: datetime, sent: list[str], as_of: str) -> str:
-        """The other side's message the chain would have predicted after the user sent `sent` at `sent_at`:
+    def predictions(self, thread_id: int, sent_at: datetime, sent: list[str], as_of: str) -> list[str]:
+        """The other side's messages the chain would have expected after the user sent `sent` at `sent_at`,
+        likeliest first (the one pre-drafted by the model, then the alternatives with replies ready):
         the step's evidence retrieved for the thread before it, the reply joins as accepted, then `predict`."""
         state = self.run(thread_id, sent_at, as_of, (nodes.load_thread, nodes.retrieve))
         state["context"] = state["context"] + [Turn(speaker=ME, text=m, source="accepted") for m in sent]
         state["step"] = 1
-        return nodes.predict(state, self._runtime(sent_at))["predicted_incoming"] or ""
+        predicted = nodes.predict(state, self._runtime(sent_at))
+        first = [predicted["predicted_incoming"]] if predicted["predicted_incoming"] else []
+        return first + [a["text"] for a in predicted["alternatives"]]
 
 
 @contextmanager

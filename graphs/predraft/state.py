@@ -52,6 +52,16 @@ class EvidenceRecord(TypedDict):
     similarity: float
 
 
+class Alternative(TypedDict):
+    """Another message the other side may send at this step, with your replies ready for it: your own
+    past replies to alike messages (no model time), served at once if it is the one that comes."""
+
+    text: str
+    vector: list[float]  # its embedding, computed while nobody waits
+    evidence: list[EvidenceRecord]
+    candidates: list[RankedCandidate]  # ranked by how alike their exchanges are
+
+
 class ReviewAnswer(TypedDict, total=False):
     """What `Command(resume=...)` carries back into the review node."""
 
@@ -94,6 +104,7 @@ class ChainState(ChainInput, total=False):
     predicted_incoming: str | None
     predicted_vector: list[float]  # its embedding, computed while nobody waits: a hit then embeds one text
     predraft: list[RankedCandidate]  # candidates drafted against the prediction, kept after a miss
+    alternatives: list[Alternative]  # the next likeliest messages (`draft.predictions` in all)
     incoming: str | None
     hit: bool | None
     history: Annotated[list[dict], operator.add]

@@ -53,4 +53,5 @@ class ChainView:
     as_of: date | None = None
     contact: str = ""
     context: list[dict] = field(default_factory=list)  # the working conversation, each turn with its source
+    alternatives: list[str] = field(default_factory=list)  # the other messages expected, replies ready for each
     version: str = ""  # the checkpoint shown: every step writes a new one, in whichever process takes it

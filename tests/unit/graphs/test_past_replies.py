@@ -70,3 +70,37 @@ def test_their_past_answer_is_the_prediction_when_you_send_your_past_reply(data_
     with DraftChain(settings, backend=backend, index=ListIndex(PAST_EXCHANGES, WordsEmbedder())) as chain:
         view = chain.start("Maya")
         assert chain.resume(view.chain_id, "accept", chosen_index=0).history[-1]["source"] == "model"
+
+
+def test_the_other_likely_messages_come_with_your_past_replies_ready(data_dir, corpus, backend):
+    answers = ("perfect, bring the speaker", "great, thanks for bringing it", "no worries, next time")
+    index = ListIndex([replace(e, answer=a) for e, a in zip(PAST_EXCHANGES, answers, strict=True)], WordsEmbedder())
+    settings = load_settings(data_dir, {"draft": {"past_replies": 2, "past_reply_similarity": 0.0, "predictions": 3}})
+    with DraftChain(settings, backend=backend, index=index) as chain:
+        view = chain.start("Maya")
+        chosen = next(i for i, c in enumerate(view.candidates) if c.evidence_id == PAST_EXCHANGES[0].id)
+        after = chain.resume(view.chain_id, "accept", chosen_index=chosen)
+        assert after.predicted_incoming == "perfect, bring the speaker"  # the likeliest: the model pre-drafts for it
+        assert sorted(after.alternatives) == sorted(answers[1:])  # then the closest exchanges' answers
+        asked = len(backend.calls)
+        # Maya sends the second likeliest message: your past replies for it are served, no model call
+        served = chain.incoming(after.chain_id, "Great, thanks for bringing it!")
+        assert served.hit is True and len(backend.calls) == asked
+        assert served.candidates and {c.source for c in served.candidates} == {"past"}
+        assert served.status == "awaiting_review" and served.prompt.endswith("Maya: Great, thanks for bringing it!\nMe:")
+        assert served.history[-1]["alternative"] == "great, thanks for bringing it"
+        assert chain.ledger.prediction_counts() == {"hits": 1, "misses": 0}
+        # what was served is reviewed like any draft: accepting it sends it
+        done = chain.resume(served.chain_id, "accept", chosen_index=0)
+        assert [t["text"] for t in done.context if t["source"] == "accepted"][-1] == served.candidates[0].text
+
+
+def test_one_prediction_holds_no_alternatives(data_dir, corpus, backend):
+    index = ListIndex([replace(e, answer=f"answer {i}") for i, e in enumerate(PAST_EXCHANGES)], WordsEmbedder())
+    settings = load_settings(data_dir, {"draft": {"past_replies": 2, "past_reply_similarity": 0.0, "predictions": 1}})
+    with DraftChain(settings, backend=backend, index=index) as chain:
+        view = chain.start("Maya")
+        after = chain.resume(view.chain_id, "accept", chosen_index=0)
+        assert after.predicted_incoming and after.alternatives == []
+        missed = chain.incoming(after.chain_id, "answer 2")
+        assert missed.hit is False

@@ -7,7 +7,7 @@ from graphs.predraft.ranking import (
     confidence,
     distinct_drafts,
     max_similarities,
-    past_answer,
+    past_answers,
     past_replies,
     rank,
     score,
@@ -93,11 +93,26 @@ def test_past_answer_is_what_they_said_when_you_sent_the_same_words():
     found = [evidence("1:1", "see you at 9", 0.9, answer="perfect"),
              evidence("1:2", "thanks so much!\n\tfor everything", 0.8, answer="anytime, it was lovely to have you"),
              evidence("1:3", "thanks so much!", 0.7, answer="")]
-    assert past_answer(found, "Thanks so much\nfor everything", [], []) == "anytime, it was lovely to have you"
-    assert past_answer(found, "see you at 9!", [], []) == "perfect"
-    assert past_answer(found, "thanks a lot for everything", [], []) == "anytime, it was lovely to have you"
+
+    def first(sent: str, said: list[str]) -> str | None:
+        return next(iter(past_answers(found, sent, said, [], 1)), None)
+
+    assert first("Thanks so much\nfor everything", []) == "anytime, it was lovely to have you"
+    assert first("see you at 9!", []) == "perfect"
+    assert first("thanks a lot for everything", []) == "anytime, it was lovely to have you"
     # not something you said before: what they answered in the closest exchange
-    assert past_answer(found, "can't tonight", [], []) == "perfect"
+    assert first("can't tonight", []) == "perfect"
     # an answer that repeats the conversation predicts nothing new: the next exchange's answer does
-    assert past_answer(found, "thanks so much! for everything", ["Anytime, it was lovely to have you!"], []) == "perfect"
-    assert past_answer([found[2]], "thanks so much!", [], []) is None  # no answer known
+    assert first("thanks so much! for everything", ["Anytime, it was lovely to have you!"]) == "perfect"
+    assert past_answers([found[2]], "thanks so much!", [], [], 3) == []  # no answer known
+
+
+def test_k_past_answers_come_likeliest_first_and_each_once():
+    found = [evidence("1:1", "see you at 9", 0.9, answer="perfect"),
+             evidence("1:2", "thanks so much!", 0.8, answer="anytime!"),
+             evidence("1:3", "thank you so much", 0.7, answer="Anytime"),
+             evidence("1:4", "on my way", 0.6, answer="drive safe")]
+    # the answer to your own words first, then the closest exchanges' answers; "Anytime" repeats "anytime!"
+    assert past_answers(found, "thanks so much!", [], [], 3) == ["anytime!", "perfect", "drive safe"]
+    assert past_answers(found, "thanks so much!", [], [], 2) == ["anytime!", "perfect"]
+    assert past_answers(found, "thanks so much!", [], [], 0) == []

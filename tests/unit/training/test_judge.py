@@ -61,3 +61,21 @@ def test_fitting_is_deterministic_whatever_the_input_order():
 def test_the_judge_needs_both_classes():
     with pytest.raises(ValueError, match="by the user and by others"):
         AuthorshipJudge.fit(USER, [True] * len(USER))
+
+
+def test_a_training_text_is_judged_by_a_model_that_never_read_it():
+    # One formal line the user really wrote: a judge that read it would recognise it word for word,
+    # as it would any reply that retrieval hands back; the model that never read it goes by style.
+    odd = "The quarterly figures are attached for your review."
+    j = AuthorshipJudge.fit(USER + [odd] + OTHERS, [True] * (len(USER) + 1) + [False] * len(OTHERS))
+    assert j.probabilities([odd])[0] < 0.5
+    assert j.probabilities(["the quarterly figures  are attached for your REVIEW."])[0] < 0.5  # same text to it
+    folds = {j.judged_by(t) for t in USER + OTHERS}
+    assert folds == set(range(len(j.models))) and len(j.models) == 5
+
+
+def test_unseen_texts_spread_over_the_models_by_hash_the_same_way_on_every_run():
+    j = judge()
+    probe = [f"text number {i}" for i in range(40)]
+    assert len({j.judged_by(t) for t in probe}) == len(j.models)
+    assert [j.judged_by(t) for t in probe] == [judge().judged_by(t) for t in probe]
