@@ -200,9 +200,9 @@ def fidelity_markdown(rep: dict) -> list[str]:
              f"The authorship judge (trained on the training split) attributes to you {judge['ceiling']:.0%} of your "
              f"real validation replies (its ceiling) and {judge['floor']:.0%} of the other speakers' lines (its "
              f"floor); balanced accuracy {judge['balanced_accuracy']:.2f} on "
-             f"{judge['user_texts'] + judge['other_texts']} held-out texts. Retrieval hands back training replies, "
-             "which the judge learnt from: its attribution flatters it, and the product's where it offers one of "
-             "your past replies. Failure rates are shares of drafts; the "
+             f"{judge['user_texts'] + judge['other_texts']} held-out texts. It is cross-fitted: each text is judged "
+             "by a model that never read it, so your past replies that retrieval and the product hand back are "
+             "judged on their style, not recognised. Failure rates are shares of drafts; the "
              "real replies show how often real writing trips the same rules (length: outside a band around your "
              f"median reply of {judge['median_reply_chars']:.0f} characters).", "",
              f"| | {REAL} replies | " + " | ".join(SYSTEMS) + " |", "|---" * (len(SYSTEMS) + 2) + "|",

@@ -9,7 +9,7 @@ from assistant.prompting import ME
 from graphs.predraft.views import ChainView
 
 OPEN = ("awaiting_review", "low_confidence")
-Role = Literal["sent", "predicted", "incoming", "predraft"]
+Role = Literal["sent", "predicted", "alternatives", "incoming", "predraft"]
 _ROLES: dict[str, Role] = {"accepted": "sent", "predicted": "predicted", "incoming": "incoming"}
 
 
@@ -29,6 +29,9 @@ def chain_lines(view: ChainView) -> list[ChainLine]:
     """The chain beyond the real thread: what was sent, what the other side is predicted to say, and
     the reply pre-drafted for it (the top candidate of a step that answers a prediction)."""
     lines = [ChainLine(_ROLES[t["source"]], t["speaker"], t["text"]) for t in view.context if t["source"] != "corpus"]
+    if view.alternatives and view.incoming is None and is_open(view):
+        # also expected, with your past replies ready for each: shown so a served one is no surprise
+        lines.append(ChainLine("alternatives", view.contact, " | ".join(view.alternatives)))
     if view.predicted_incoming and view.candidates and is_open(view):
         lines.append(ChainLine("predraft", ME, view.candidates[0].text))
     return lines

@@ -10,10 +10,10 @@ from textual.widgets import Static
 from assistant.tui.models.review import ChainLine
 from graphs.predraft.pacing import hit_rate_line
 
-LABELS = {"sent": "you sent", "predicted": "{speaker}, predicted", "incoming": "{speaker}, arrived",
-          "predraft": "your pre-draft"}
-STYLES = {"sent": "$text-success", "predicted": "italic $text-secondary", "incoming": "$text-secondary",
-          "predraft": "bold $text-accent"}
+LABELS = {"sent": "you sent", "predicted": "{speaker}, predicted", "alternatives": "or perhaps",
+          "incoming": "{speaker}, arrived", "predraft": "your pre-draft"}
+STYLES = {"sent": "$text-success", "predicted": "italic $text-secondary", "alternatives": "italic $text-muted",
+          "incoming": "$text-secondary", "predraft": "bold $text-accent"}
 
 
 def chain_content(lines: Sequence[ChainLine]) -> Content:

@@ -120,6 +120,10 @@ def test_chain_lines_show_what_was_sent_predicted_and_predrafted():
         ("sent", "Me", "yes"), ("predicted", "Maya", "see you at 7"), ("predraft", "Me", "yes! bringing dessert"),
     ]
     assert [line.role for line in chain_lines(view(status="done"))] == ["sent", "predicted"]
+    also = chain_lines(view(alternatives=["running late!", "can't make it"], contact="Maya"))
+    assert [(line.role, line.text) for line in also][1:3] == [("predicted", "see you at 7"),
+                                                              ("alternatives", "running late! | can't make it")]
+    assert "alternatives" not in [line.role for line in chain_lines(view(alternatives=["x"], incoming="hi"))]
     assert status_text(view(), 0.35) == "step 2/2 · confidence 0.62"
     assert status_text(view(status="low_confidence", confidence=0.2), 0.35) == \
         "step 2/2 · confidence 0.20 · below the 0.35 gate"
