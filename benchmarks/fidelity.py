@@ -57,7 +57,7 @@ from graphs.predraft.replay import Replay
 from graphs.predraft.replay import replay as replay_at
 from training import metrics
 from training.dataset import build_dataset
-from training.evaluate import Case, Fidelity, model_drafts, retrieval_drafts
+from training.evaluate import Case, Fidelity, model_drafts, retrieval_drafts, versus
 from training.examples import Example
 
 
@@ -98,20 +98,6 @@ def system_scores(drafts: list[str], turns: list[Example], fidelity: Fidelity) -
         "chrf": metrics.chrf(drafts, [e.reply for e in turns]),
         "samples": [{"real": e.reply[:160], "draft": d[:160]} for d, e in zip(drafts[:3], turns[:3], strict=False)],
     }
-
-
-def versus(ours: str, drafts: dict[str, list[str]], turns: list[Example], fidelity: Fidelity) -> dict:
-    """A product system against each other system, turn by turn: the gap in chrF and in judge attribution,
-    with a 95% interval over resampled turns (training/metrics.py `paired_bootstrap`)."""
-    reals = [e.reply for e in turns]
-    attributed = {name: (fidelity.judge.probabilities(texts) >= 0.5).tolist() for name, texts in drafts.items()}
-
-    def share(flags: list[bool], _reals: list[str]) -> float:
-        return fmean(flags) if flags else 0.0
-
-    return {name: {"chrf": metrics.paired_bootstrap(metrics.chrf, drafts[ours], texts, reals),
-                   "judge_attribution": metrics.paired_bootstrap(share, attributed[ours], attributed[name], reals)}
-            for name, texts in drafts.items() if name not in (ours, "real")}
 
 
 def chain_echoes(settings: Settings, backend: Backend, profile: UserProfile, depth: int, threads: int) -> dict:
@@ -202,7 +188,9 @@ def run_persona(
             systems[name]["prompt_as_in_training"] = fmean(p["prompt_matches"] for p in tops)
             systems[name]["past_reply_on_top"] = fmean(p["source"] == "past" for p in tops)
     report = {
-        "versus": {name: versus(name, drafts, turns, fidelity) for name in ("product", "product_lora") if name in drafts},
+        "versus": {name: versus(name, {k: v for k, v in drafts.items() if k != "real"}, [e.reply for e in turns],
+                                fidelity.judge)
+                   for name in ("product", "product_lora") if name in drafts},
         "dataset": {"train": len(train), "val": len(build.val),
                     "cut": build.split.cut.isoformat() if build.split.cut else None},
         "profile": {"median_reply_chars": fidelity.profile.median_chars, "names": list(fidelity.profile.names)},

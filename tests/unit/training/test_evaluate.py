@@ -68,8 +68,13 @@ def test_the_report_scores_each_system_and_the_real_replies(fidelity, tmp_path):
     assert lora["mean_chars"] == len("omg yess") / 2
     assert 0.0 <= base["judge_attribution"] <= 1.0
 
+    assert set(rep["versus"]) == {"base", "lora", "retrieval"}
+    gap = rep["versus"]["base"]["chrf"]
+    assert gap["difference"] == pytest.approx(product["chrf"] - base["chrf"]) and gap["ci95"][0] <= gap["ci95"][1]
+
     text = markdown(rep)
     assert "## Does it sound like you?" in text
+    assert "## Is what you get better than each part alone?" in text and "| base | +" in text
     assert "| wrong speaker | 0.000 | 0.000 | 0.500 | 0.000 | 0.000 |" in text
     assert "| judge_attribution |" in text
     paths = plot(rep, tmp_path / "plots")

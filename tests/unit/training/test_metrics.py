@@ -2,6 +2,7 @@ import math
 
 import pytest
 
+from training import metrics
 from training.metrics import chrf, exact_match, is_short, normalize, perplexity, saved_keystrokes, style_distance
 
 
@@ -35,3 +36,17 @@ def test_chrf_and_perplexity():
     assert chrf(["yess omw"], ["yess omw"]) == pytest.approx(100.0)
     assert chrf(["completely different"], ["yess omw"]) < 20
     assert perplexity(-2 * math.log(4), 2) == pytest.approx(4.0)
+
+
+def test_paired_bootstrap_tells_a_real_gap_from_luck():
+    reals = [f"reply number {i}" for i in range(30)]
+    exact = list(reals)
+    off = ["something else entirely"] * 30
+    gap = metrics.paired_bootstrap(metrics.chrf, exact, off, reals, samples=200)
+    assert gap["difference"] > 50 and gap["ci95"][0] > 0 and gap["share_of_resamples_ahead"] == 1.0
+    # two systems right on alternate turns: the gap's interval holds 0
+    half = [r if i % 2 else "no" for i, r in enumerate(reals)]
+    other_half = [r if i % 2 == 0 else "no" for i, r in enumerate(reals)]
+    tie = metrics.paired_bootstrap(metrics.chrf, half, other_half, reals, samples=200)
+    assert tie["ci95"][0] < 0 < tie["ci95"][1]
+    assert metrics.paired_bootstrap(metrics.chrf, half, other_half, reals, samples=200) == tie  # seeded
