@@ -1,6 +1,6 @@
 """Does predraft sound like the user? Fidelity of each drafting system on held-out turns, per persona.
 
-For each persona (the bundled demo user, and Falstaff from `benchmarks/personas.py`), in a fresh data
+For each persona (the bundled demo user and Falstaff by default; Hamlet with `--persona hamlet`; `benchmarks/personas.py`), in a fresh data
 dir: ingest the exports, `me set`, `consent exclude`, index, and build the dataset (time split). An
 authorship judge (training/judge.py) learns the user's replies vs the other speakers' lines on the
 training split; on validation turns each system drafts the user's reply and is scored by:
@@ -51,7 +51,7 @@ from assistant.prompting import header_day
 from assistant.quality import UserProfile, check
 from assistant.retrieval.exchanges import reply_messages
 from assistant.retrieval.index import ExchangeIndex
-from benchmarks.personas import PERSONAS, Persona, each_persona
+from benchmarks.personas import DEFAULT_PERSONAS, PERSONAS, Persona, each_persona
 from graphs.predraft.context import Resources
 from graphs.predraft.replay import Replay
 from graphs.predraft.replay import replay as replay_at
@@ -214,7 +214,7 @@ def persona_lora(value: str) -> tuple[str, Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--persona", action="append", choices=PERSONAS, help="default: both")
+    parser.add_argument("--persona", action="append", choices=PERSONAS, help="default: demo and falstaff")
     parser.add_argument("--max-turns", type=int, default=6, help="validation turns drafted per persona")
     parser.add_argument("--chain-depth", type=int, default=3, help="0: no chains")
     parser.add_argument("--chain-threads", type=int, default=3)
@@ -225,7 +225,7 @@ def main() -> None:
     args.lora = dict(args.lora)
     enforce_offline()
     machine = {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()}
-    personas = each_persona(args.persona or PERSONAS, args.work_dir, "predraft-fidelity-",
+    personas = each_persona(args.persona or DEFAULT_PERSONAS, args.work_dir, "predraft-fidelity-",
                             lambda persona, folder, backend: run_persona(persona, folder, backend, args))
     out = {"machine": machine, "max_turns": args.max_turns, "personas": personas}
     print(json.dumps(out, indent=2, ensure_ascii=False))

