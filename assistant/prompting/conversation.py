@@ -62,13 +62,10 @@ def message_turns(messages: Iterable[Message], media: MediaRule) -> list[Turn]:
     return [Turn(speaker=speaker(m), text=text, source="corpus") for m in messages if (text := message_text(m, media))]
 
 
-def conversation_turns(
-    messages: Iterable[Message], gap_hours: float, media: MediaRule, read: Callable[[Message], Message] = lambda m: m
-) -> list[Turn]:
-    """The conversation going on now: the turns after the last silence longer than `gap_hours`, each
-    message as `read` gives it (the privacy policy's rule, applied only to the messages shown)."""
+def current_conversation(messages: Iterable[Message], gap_hours: float) -> list[Message]:
+    """The conversation going on now: the messages after the last silence longer than `gap_hours`."""
     found = conversations(messages, timedelta(hours=gap_hours))
-    return message_turns(map(read, found[-1]), media) if found else []
+    return found[-1] if found else []
 
 
 def other_speaker(thread: Thread, turns: Sequence[Turn], my_name: str, before: int | None = None) -> str:

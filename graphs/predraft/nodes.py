@@ -24,8 +24,9 @@ from assistant.prompting import (
     ME,
     Turn,
     contact_label,
-    conversation_turns,
+    current_conversation,
     local_date,
+    message_turns,
     other_speaker,
     parse_reply,
     render_reply,
@@ -56,7 +57,8 @@ def load_thread(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     me = ctx.corpus.me()
     messages = ctx.corpus.messages(thread.id)
     dataset = ctx.settings.dataset
-    turns = conversation_turns(messages, dataset.conversation_gap_hours, dataset.media, rules.message)
+    current = current_conversation(messages, dataset.conversation_gap_hours)
+    turns = message_turns(map(rules.message, current), dataset.media)  # the policy reads only what is shown
     other = other_speaker(thread, turns, me.name if me else "")
     last = messages[-1] if messages else None
     return {
@@ -67,7 +69,9 @@ def load_thread(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
         "contact": contact_label(thread, other, ctx.settings.privacy.redact_names),
         "other": other,
         "header_date": state["as_of"] or (local_date(last) if last else datetime.now(UTC).date()).isoformat(),
-        "since": (last.timestamp if last else datetime.now(UTC)).isoformat(),
+        # Evidence comes from before this conversation: its own exchanges are in the prompt already (a past
+        # reply of theirs would only echo it), and the thread's later ones are its future.
+        "since": (current[0].timestamp if current else datetime.now(UTC)).isoformat(),
         "context": turns,
         "step": 0,
         "attempt": 0,

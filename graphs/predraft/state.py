@@ -86,7 +86,7 @@ class ChainState(ChainInput, total=False):
     contact: str  # who the header names: the other person, or the group's title
     other: str  # whose next message `predict` writes
     header_date: str  # ISO date printed in the prompt header
-    since: str  # ISO timestamp of the last real message: the thread's exchanges from then on are its future
+    since: str  # ISO start of the conversation going on: the thread's exchanges from then on are in the prompt or its future
     # the working conversation and the step being drafted
     context: list[Turn]
     step: int  # 0 answers the real thread; step n answers the n-th predicted message

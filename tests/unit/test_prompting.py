@@ -7,9 +7,10 @@ from assistant.prompting import (
     Line,
     build_prompt,
     context_turns,
-    conversation_turns,
+    current_conversation,
     header,
     media_placeholder,
+    message_turns,
     parse_reply,
     render_reply,
     stop_sequences,
@@ -70,7 +71,7 @@ def test_a_message_without_text_reads_the_same_in_prompts_the_index_and_the_tran
     reply = replace(photo, id=2, sender="Sam", text="nice", kind=Kind.TEXT, media=None, is_me=True,
                     timestamp=datetime(2023, 4, 2, 9, 2, tzinfo=UTC))
     thread = Thread(1, "whatsapp", "k", "Maya", False, ("Maya", "Sam"))
-    turns = conversation_turns([photo, unknown], gap_hours=6, media="placeholder")
+    turns = message_turns(current_conversation([photo, unknown], gap_hours=6), "placeholder")
     [exchange] = exchanges_from_thread(thread, [photo, unknown, reply], context_messages=4)
     items = transcript_items([photo, unknown], UTC, date(2023, 4, 2))
     expected = [media_placeholder("photo"), media_placeholder(None)]

@@ -33,10 +33,11 @@ def test_start_stops_at_review_with_ranked_candidates_and_evidence(chain, index)
     assert view.prompt.endswith("Maya: are you coming tonight?\nMe:")
     assert view.prompt.startswith("### WhatsApp chat with Maya · Monday 2023-05-01\n")
     assert "".join(piece for i, piece in tokens if i == 0) == " can't tonight, sorry"
-    # the query is the thread's last messages; the thread's own exchanges from its last message on are left out
+    # the query is the thread's last messages; the thread's own exchanges from the start of the conversation
+    # going on are left out (those before its last message are in the prompt already, the rest its future)
     query = index.queries[0]
     assert query["query"].splitlines()[-1] == "Maya: are you coming tonight?"
-    assert query["exclude_thread"] == (view.thread_id, datetime(2023, 5, 1, 18, 3, tzinfo=UTC))
+    assert query["exclude_thread"] == (view.thread_id, datetime(2023, 5, 1, 18, 0, tzinfo=UTC))
     assert query["before"] is None
 
 

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 from assistant.config import load_settings
 from assistant.corpus.models import Kind, Message, Thread
-from assistant.prompting import ME, Turn, conversation_turns, other_speaker, prompt_lines
+from assistant.prompting import ME, Turn, current_conversation, message_turns, other_speaker, prompt_lines
 from graphs.predraft.prompts import draft_options, predict_options, retrieval_query
 
 T0 = datetime(2023, 5, 1, 18, 0, tzinfo=UTC)
@@ -26,11 +26,11 @@ def test_conversation_starts_after_the_last_long_silence_and_keeps_only_words():
         _message(7, "Maya", "oops", 60 * 24 + 4, unsent=True),
         _message(8, "Alex", "lovely photo", 60 * 24 + 5),
     ]
-    turns = conversation_turns(messages, gap_hours=6, media="placeholder")
+    turns = message_turns(current_conversation(messages, gap_hours=6), "placeholder")
     assert [(t["speaker"], t["text"]) for t in turns] == [
         ("Maya", "new day!"), ("Maya", "<image>"), (ME, "lovely photo")]
     assert {t["source"] for t in turns} == {"corpus"}
-    dropped = conversation_turns(messages, gap_hours=6, media="drop")
+    dropped = message_turns(current_conversation(messages, gap_hours=6), "drop")
     assert [t["text"] for t in dropped] == ["new day!", "lovely photo"]
 
 
