@@ -1,9 +1,10 @@
 """Does predraft sound like the user? Fidelity of each drafting system on held-out turns, per persona.
 
-For each persona (the bundled demo user and Falstaff by default; Hamlet with `--persona hamlet`; `benchmarks/personas.py`), in a fresh data
-dir: ingest the exports, `me set`, `consent exclude`, index, and build the dataset (time split). An
-authorship judge (training/judge.py) learns the user's replies vs the other speakers' lines on the
-training split; on validation turns each system drafts the user's reply and is scored by:
+For each persona (`benchmarks/personas.py`: the bundled demo user and Falstaff by default, Hamlet with
+`--persona hamlet`), in a fresh data dir: ingest the exports, `me set`, `consent exclude`, index, and
+build the dataset (time split). An authorship judge (training/judge.py) learns the user's replies vs the
+other speakers' lines on the training split; on validation turns each system drafts the user's reply and
+is scored by:
 
 - judge: the share of its drafts the judge attributes to the user, read against the judge's ceiling
   (the user's real held-out replies) and floor (the other speakers' held-out lines) and its accuracy;
@@ -15,8 +16,9 @@ Systems: `real` (the user's own replies: the rates a person's real writing has),
 reply to the most similar training context; the judge is cross-fitted, so each of those replies is
 judged by a model that never read it), `evidence` (retrieval as the product does it: the top past
 exchange the graph's `retrieve` found in the index, which also holds the turns before this one in the
-validation period), `base` (the default model continuing the plain transcript, greedy), `product` (what `predraft draft` shows first: the graph's own nodes load the thread as it was
-before the turn, retrieve evidence from before that day, sample the candidates and rank them), and
+validation period), `base` (the default model continuing the plain transcript, greedy), `product`
+(what `predraft draft` shows first: the graph's own nodes load the thread as it was before the turn,
+retrieve evidence from before that day, sample the candidates and rank them), and
 with `--lora PATH` (a GGUF LoRA trained on this persona's training split): `lora` (the plain transcript
 with it) and `product_lora` (the product drafting through it, as with `model.lora_path` set).
 
@@ -28,7 +30,7 @@ earlier message of the conversation or the chain.
 attribution with a 95% interval over resampled turns, so "beats" means beyond these turns' luck.
 
 Prints JSON. Usage: .venv/bin/python benchmarks/fidelity.py [--persona demo --persona falstaff]
-[--max-turns 6] [--chain-depth 3] [--lora falstaff=PATH] [--work-dir DIR]
+[--persona hamlet] [--max-turns 6] [--chain-depth 3] [--lora falstaff=PATH] [--work-dir DIR]
 """
 
 from __future__ import annotations

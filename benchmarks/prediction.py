@@ -1,11 +1,11 @@
 """How often does predraft predict the other side's next message? Hit rates on held-out turns, per persona.
 
-For each persona (the bundled demo user and Falstaff by default; Hamlet with `--persona hamlet`; `benchmarks/personas.py`), in a fresh data
-dir: ingest, `me set`, `consent exclude`, index, and the dataset's time split. A *point* is a moment
-in a validation conversation where the user has just written and someone else answers next; its
-target is that person's first message. Each system guesses the target from what came before, and
-a guess hits when its embedding is at least `draft.prediction_hit_similarity` alike to the real
-message: the rule `match_incoming` applies when a real message arrives.
+For each persona (`benchmarks/personas.py`: the bundled demo user and Falstaff by default, Hamlet with
+`--persona hamlet`), in a fresh data dir: ingest, `me set`, `consent exclude`, index, and the dataset's
+time split. A *point* is a moment in a validation conversation where the user has just written and
+someone else answers next; its target is that person's first message. Each system guesses the target
+from what came before, and a guess hits when its embedding is at least `draft.prediction_hit_similarity`
+alike to the real message: the rule `match_incoming` applies when a real message arrives.
 
 Systems:
 - `frequent`: the speaker's most frequent message in the training period (what a canned-reply list
@@ -219,7 +219,8 @@ def run_persona(persona: Persona, folder: Path, backend: Backend | None, max_poi
                f"retrieval_top{TOP_K}": alternatives}
     seconds = {}
     model_only = settings.draft.model_copy(update={"past_answers": False})
-    for name, draft in (("model", model_only), (f"product_top{TOP_K}", settings.draft.model_copy(update={"predictions": TOP_K}))):
+    k_predictions = settings.draft.model_copy(update={"predictions": TOP_K})
+    for name, draft in (("model", model_only), (f"product_top{TOP_K}", k_predictions)):
         clock = time.perf_counter()
         with replay_at(resources, settings.model_copy(update={"draft": draft})) as replay:
             guesses[name] = [replay.predictions(p.thread_id, p.sent_at, list(p.sent), p.as_of) for p in val]

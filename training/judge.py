@@ -94,8 +94,8 @@ class AuthorshipJudge:
     def fit(cls, texts: Sequence[str], labels: Sequence[bool], seed: int = 0) -> AuthorshipJudge:
         """Train on texts labelled True where the user wrote them; both classes must be present, each with
         at least two distinct texts so that every model learns from both."""
-        pairs = sorted(zip(texts, labels, strict=True))
-        keys = {label: sorted({text_key(t) for t, lab in pairs if lab == label}) for label in (True, False)}
+        keyed = [(text_key(t), t, bool(label)) for t, label in sorted(zip(texts, labels, strict=True))]
+        keys = {label: sorted({key for key, _, lab in keyed if lab == label}) for label in (True, False)}
         if min(len(k) for k in keys.values()) < 2:
             raise ValueError("the judge needs texts by the user and by others (two of each at least) "
                              "to learn the difference")
@@ -104,7 +104,7 @@ class AuthorshipJudge:
         fold_of = {key: i % folds for class_keys in keys.values() for i, key in enumerate(class_keys)}
         models = []
         for fold in range(folds):
-            kept = [(t, bool(lab)) for t, lab in pairs if fold_of[text_key(t)] != fold]
+            kept = [(t, lab) for key, t, lab in keyed if fold_of[key] != fold]
             models.append(cls.pipeline(seed).fit([t for t, _ in kept], [lab for _, lab in kept]))
         return cls(models, fold_of)
 

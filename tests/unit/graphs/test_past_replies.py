@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from graph_doubles import PAST_EXCHANGES, ListIndex, WordsEmbedder
 
-from assistant.config import load_settings
+from assistant.config import ConfigError, load_settings
 from graphs.predraft.api import DraftChain
 
 
@@ -104,3 +104,8 @@ def test_one_prediction_holds_no_alternatives(data_dir, corpus, backend):
         assert after.predicted_incoming and after.alternatives == []
         missed = chain.incoming(after.chain_id, "answer 2")
         assert missed.hit is False
+
+
+def test_no_predictions_at_all_is_a_settings_error_not_a_silent_switch_to_the_model(data_dir):
+    with pytest.raises(ConfigError, match=r"draft\.predictions: Input should be greater than 0"):
+        load_settings(data_dir, {"draft": {"predictions": 0}})
