@@ -8,6 +8,7 @@ every later source would fail the same way.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import hashlib
 import os
@@ -33,6 +34,10 @@ SKIP_NAMES = {".DS_Store", "Thumbs.db", "__MACOSX"}
 SQLITE_SIDECARS = ("-wal", "-shm", "-journal")  # chat.db-wal beside chat.db is part of that database
 ZIP_MAGIC = b"PK\x03\x04"  # a zip's first member header
 ZIP_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError)  # what zipfile raises on cut or corrupt data
+# No parser reads text wider than UTF-8: such a file would fail on a line of NUL-riddled characters.
+# UTF-32 first: its little-endian mark starts with UTF-16's.
+WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+             (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 
 
 @runtime_checkable
@@ -117,6 +122,29 @@ def is_chat_log(path: Path) -> bool:
     return DATED_LINE.match(first) is not None
 
 
+def wide_encoding(head: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" for text that starts with their byte-order mark, "UTF-16" for text without one
+    whose every other byte is NUL (what ASCII, dates included, looks like in it); else None."""
+    for bom, encoding in WIDE_BOMS:
+        if head.startswith(bom):
+            return encoding
+    evens, odds = head[:64:2], head[1:64:2]
+    for chars, zeros in ((evens, odds), (odds, evens)):  # little-endian, big-endian
+        if len(zeros) >= 4 and 0 not in chars and not zeros.strip(b"\0"):
+            return "UTF-16"
+    return None
+
+
+def _file_problem(path: Path) -> str | None:
+    """Why a file cannot be imported whatever its format, found before any parser reads it; None when none is."""
+    if path.stat().st_size == 0:  # it would be stored as an empty source, and pass any other empty file as imported
+        return "the file is empty: nothing to import"
+    if encoding := wide_encoding(read_head(path, 64)):
+        return f"the file is {encoding} text, which predraft does not read; export it again or convert it to UTF-8"
+    damage = _zip_damage(path)
+    return str(damage) if damage else None
+
+
 class DamagedZip(Exception):
     """A zip cut short or corrupt; the message says where, as far as zipfile tells."""
 
@@ -150,7 +178,9 @@ def _safe_extract(archive: Path, into: Path) -> Path:
                 try:
                     zf.extract(member, into)
                 except ZIP_DAMAGE as exc:
-                    raise DamagedZip(f"member {member.filename!r} (at byte {member.header_offset:,}): {exc}") from exc
+                    # zipfile does not say where in the member the data goes bad, only where the member starts.
+                    raise DamagedZip(f"member {member.filename!r}, which starts at byte {member.header_offset:,}, "
+                                     f"does not unpack ({exc})") from exc
                 except (RuntimeError, NotImplementedError) as exc:  # a password, a compression zipfile lacks
                     raise ParseError(archive, "a zip without a password, compressed as zip tools usually do",
                                      location=f"member {member.filename!r}") from exc
@@ -182,8 +212,8 @@ def _holds_other_exports(folder: Path, claimant: Parser) -> bool:
 def find_sources(path: Path, fmt: str, stack: ExitStack, display: str | None = None) -> Iterator[Source]:
     """Every source under `path`, with the parser that reads it (None when nothing recognises it)."""
     display = display or str(path)
-    if path.is_file() and (damage := _zip_damage(path)):
-        yield Source(path, display, None, str(damage))
+    if path.is_file() and (problem := _file_problem(path)):
+        yield Source(path, display, None, problem)
         return
     try:
         yield from _sources(path, fmt, stack, display)
@@ -218,6 +248,8 @@ def _sources(path: Path, fmt: str, stack: ExitStack, display: str) -> Iterator[S
                 continue
             if child.is_file() and media_from_filename(child.name) != "file":
                 continue  # photos and voice notes beside an export are attachments, not sources
+            if child.is_file() and child.stat().st_size == 0:
+                continue  # an empty note in a folder holds nothing to lose; named alone, it is refused
             yield from find_sources(child, fmt, stack, f"{display}/{child.name}")
         return
     yield Source(path, display, detect(path))
@@ -266,6 +298,8 @@ def _ingest_root(corpus: Corpus, root: Path, fmt: str, local_tz: tzinfo, on_sour
                        else f"cannot read {exc.filename or 'it'}: {exc.strerror}")
             result.failures.append(IngestFailure(str(root), problem))
             return
+        if not sources:  # an empty folder or zip, or one of photos only: saying nothing would pass for success
+            result.failures.append(IngestFailure(str(root), _nothing_found()))
         for source in sources:
             if on_source:
                 on_source(source.display)
@@ -275,6 +309,11 @@ def _ingest_root(corpus: Corpus, root: Path, fmt: str, local_tz: tzinfo, on_sour
                 result.failures.append(IngestFailure(source.display, _explain(exc, source)))
                 if isinstance(exc, DatabaseFileError):
                     raise StopIngest from exc
+
+
+def _nothing_found() -> str:
+    return (f"no exports found in it: predraft looks for chat exports ({', '.join(all_parsers())}; "
+            "`predraft formats` says which files), and passes over photos, videos, audio and hidden files")
 
 
 def _store(corpus: Corpus, source: Source, local_tz: tzinfo) -> ImportReport:

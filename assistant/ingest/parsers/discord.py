@@ -1,4 +1,4 @@
-"""DiscordChatExporter JSON: one channel per file (a server channel, a DM or a group DM).
+"""DiscordChatExporter JSON or CSV: one channel per file (a server channel, a DM or a group DM).
 
 {guild, channel, dateRange, exportedAt, messages: [...], messageCount}, streamed message by message.
 Timestamps carry their offset. System notifications (joins, pins, calls...) come with the exporter's own
@@ -6,15 +6,21 @@ wording in `content`. Reactions are counts on a message, not messages, so they a
 
 The exporter writes guild and channel before the messages; a file rewritten by another tool may not, and
 is then read twice, the second time with the channel known, rather than keeping its messages in memory.
+
+The CSV export is one row per message (author id and name, date, content, attachment URLs, reactions),
+streamed row by row. It names no channel: its file name does ("Guild - Category - channel [id].csv").
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from assistant.corpus.models import Event, Kind, ParsedMessage, ParsedThread, ParseWarning
 from assistant.ingest.base import ParseError, Parser, read_head
@@ -37,6 +43,14 @@ _MARKERS = tuple(tuple(re.compile(p) for p in markers) for markers in (
     (rb'"guild"\s*:\s*\{', rb'"channel"\s*:\s*\{', rb'"exportedAt"|"messages"'),
     (rb'"messages"\s*:\s*\[', rb'"timestampEdited"', rb'"isPinned"'),
 ))
+CSV_COLUMNS = ["AuthorID", "Author", "Date", "Content", "Attachments"]  # then "Reactions", left out as in JSON
+# The exporter's dates: ISO 8601 with the offset, or, in older versions, this local time without one.
+OLD_CSV_DATE = "%d-%b-%y %I:%M %p"  # 04-Mar-21 06:06 PM
+# "alice#1234": the CSV names an account with its discriminator, the JSON (and so the corpus) without.
+DISCRIMINATOR = re.compile(r"#\d{4}$")
+# The exporter's file name: "Guild - Category - channel [channel id]", then the date range it was asked for.
+EXPORT_NAME = re.compile(r"(.+?) \[(\d+)\](?: \(.*\))?")
+DIRECT_MESSAGES = "Direct Messages"  # the guild name it gives DMs and group DMs
 
 
 def is_system(kind: str) -> bool:
@@ -133,6 +147,61 @@ class _Channel(StreamedThread):
         )
 
 
+def csv_time(text: str) -> datetime | None:
+    with suppress(ValueError):
+        return datetime.fromisoformat(text)
+    with suppress(ValueError):
+        return datetime.strptime(text, OLD_CSV_DATE)
+    return None
+
+
+def csv_channel(path: Path) -> ParsedThread:
+    """The thread as the JSON export of the same channel would name it, from the CSV's file name."""
+    match = EXPORT_NAME.fullmatch(path.stem)
+    if match is None:  # renamed: the file is all there is to tell the channel by
+        return ParsedThread(key=f"csv:{path.stem}", platform=DiscordParser.platform, title=path.stem)
+    place, key = match.groups()
+    guild, _, channel = place.partition(" - ")
+    if not channel:
+        return ParsedThread(key=key, platform=DiscordParser.platform, title=place)
+    if guild != DIRECT_MESSAGES:
+        return ParsedThread(key=key, platform=DiscordParser.platform,
+                            title=f"{guild} / #{channel.rpartition(' - ')[2]}", is_group=True)
+    channel = channel.removeprefix("Private - ")  # DM categories, in the versions that write them
+    return ParsedThread(key=key, platform=DiscordParser.platform, title=channel.removeprefix("Group - "),
+                        is_group=channel.startswith("Group - "))
+
+
+def csv_message(row: list[str], thread_key: str, path: Path, where: str) -> ParsedMessage | ParseWarning:
+    """One CSV row, read as the JSON parser reads the same message."""
+    if len(row) < len(CSV_COLUMNS):
+        raise ParseError(path, f"{len(CSV_COLUMNS) + 1} fields ({', '.join(CSV_COLUMNS)}, Reactions)",
+                         location=where, found=",".join(row))
+    author_id, author, date, content, attachments = row[: len(CSV_COLUMNS)]
+    timestamp = csv_time(date)
+    if timestamp is None:
+        raise ParseError(path, "a Date like 2021-03-04T18:06:23.123+00:00 or 04-Mar-21 06:06 PM",
+                         location=where, found=date)
+    files = [url for url in attachments.split(",") if url]
+    media = media_from_filename(files[0]) if files else None
+    if not content and media is None:
+        return ParseWarning(where, "message with neither content nor attachments skipped")
+    author_rec = Record({"id": author_id or None, "name": DISCRIMINATOR.sub("", author)}, path, where)
+    return ParsedMessage(thread_key=thread_key, sender=author_name(author_rec), timestamp=timestamp, text=content,
+                         kind=Kind.TEXT if content else Kind.MEDIA, media=media)
+
+
+def utf8_lines(fh: BinaryIO, path: Path) -> Iterator[str]:
+    """The file's lines as text, line endings kept for the csv module; a byte that is not UTF-8 is an error
+    naming its line (a text stream would fail a block ahead of where the csv module is)."""
+    for number, raw in enumerate(fh, 1):
+        try:
+            yield raw.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise ParseError(path, "UTF-8 text, as DiscordChatExporter writes", location=f"line {number}",
+                             found=raw[:exc.end].decode("utf-8", errors="replace")) from exc
+
+
 @register
 class DiscordParser(Parser):
     name = "discord"
@@ -172,3 +241,48 @@ class DiscordParser(Parser):
                     yield channel.start()
                 else:
                     channel.again = True
+
+
+@register
+class DiscordCsvParser(Parser):
+    name = "discord-csv"
+    platform = "discord"
+    description = "DiscordChatExporter CSV: a server channel, DM or group DM per file"
+
+    def detect(self, path: Path) -> float:
+        if not path.is_file():
+            return 0.0
+        first_line = read_head(path, 512).decode("utf-8", errors="replace").removeprefix("\ufeff").splitlines()[:1]
+        return 0.9 if next(csv.reader(first_line), [])[: len(CSV_COLUMNS)] == CSV_COLUMNS else 0.0
+
+    def parse(self, path: Path) -> Iterator[Event]:
+        thread = csv_channel(path)
+        yield thread
+        senders: dict[str, None] = {}  # an ordered set
+        for message in self._messages(path, thread.key):
+            if isinstance(message, ParsedMessage) and message.sender:
+                senders.setdefault(message.sender)
+            yield message
+        # Who wrote is known only now; a DM where more than two people wrote is a group DM.
+        yield replace(thread, participants=tuple(senders), is_group=thread.is_group or len(senders) > 2)
+
+    @staticmethod
+    def _messages(path: Path, thread_key: str) -> Iterator[ParsedMessage | ParseWarning]:
+        try:
+            with path.open("rb") as fh:
+                rows = csv.reader(utf8_lines(fh, path))
+                try:
+                    header = next(rows, [])
+                    if header[: len(CSV_COLUMNS)] != CSV_COLUMNS:
+                        raise ParseError(path, f"a DiscordChatExporter CSV header: {','.join(CSV_COLUMNS)},Reactions",
+                                         location="line 1", found=",".join(header))
+                    end = rows.line_num
+                    for row in rows:
+                        start, end = end + 1, rows.line_num  # a row spans lines when its content does
+                        if row:
+                            yield csv_message(row, thread_key, path, f"line {start}")
+                except csv.Error as exc:
+                    raise ParseError(path, "CSV as DiscordChatExporter writes it", location=f"line {rows.line_num}",
+                                     found=str(exc)) from exc
+        except OSError as exc:
+            raise ParseError(path, "a readable file", found=str(exc)) from exc

@@ -31,6 +31,7 @@ HEADER_KEYS = ("name", "type", "id")
 ITEMS = frozenset({f"{p}.{k}".lstrip(".") for p in CHAT_PREFIXES for k in (*HEADER_KEYS, "messages.item")})
 ONE_TO_ONE = {"personal_chat", "bot_chat", "saved_messages"}
 NAMELESS = ("saved_messages", "replies")  # chat types Telegram writes without a "name"
+DELETED_ACCOUNT = "Deleted Account"  # how Telegram shows a deleted account: as a chat's name and as a sender
 MEDIA_TYPES = {
     "sticker": "sticker",
     "voice_message": "audio",
@@ -152,7 +153,9 @@ class _Chat(StreamedThread):
     """A chat being read: its header fields, then its messages as they stream by."""
 
     prefix: str  # where the chat sits in the JSON: "" for a one-chat export, else "chats.list.item"...
-    writers: set[str] = field(default_factory=set)  # from_id (else name) of each writer, to key a chat without id
+    # from_id (else name) -> name of each writer, first first: to key, title and tell apart a chat the header
+    # says too little about
+    writers: dict[str, str] = field(default_factory=dict)
 
     def label(self) -> str:
         known = self.thread.key if self.thread else self.header.get("id") or self.header.get("name")
@@ -168,11 +171,12 @@ class _Chat(StreamedThread):
         return h.get("id") is not None and "type" in h and ("name" in h or h["type"] in NAMELESS)
 
     def note(self, value: object) -> None:
-        """A message passing before the header is whole: only who wrote it is kept, for `key`."""
+        """A message passing before the header is whole: only who wrote it is kept, for `start`."""
         rec = self.next_record(value, scope=f"{self.label()}, ")
         writer = rec.data.get("from_id") or rec.data.get("from")
         if isinstance(writer, str):
-            self.writers.add(writer)
+            name = rec.data.get("from")
+            self.writers.setdefault(writer, name if isinstance(name, str) and name else DELETED_ACCOUNT)
 
     def again(self) -> _Chat:
         """This chat, for the pass that reads its messages once the header is known, counting them anew."""
@@ -186,14 +190,28 @@ class _Chat(StreamedThread):
         who = name or ",".join(sorted(self.writers)) or self.file.parent.name
         return f"{kind}:{who}"
 
+    def title(self, kind: str | None, name: str | None) -> str:
+        """The chat's name; Telegram writes a null one for a deleted account. A chat with no name at all (a file
+        trimmed by some tool) is titled by who wrote in it."""
+        if name:
+            return name
+        if kind in NAMELESS:
+            return kind.replace("_", " ").title()  # "Saved Messages", "Replies"
+        if kind and "name" in self.header:
+            return DELETED_ACCOUNT
+        return ", ".join(dict.fromkeys(self.writers.values())) or self.file.parent.name
+
     def start(self) -> ParsedThread:
         header = Record(self.header, self.file, self.where())
-        kind = header.text("type") or "personal_chat"
+        kind = header.text("type")
         name = header.text("name")
-        title = name or ("Saved Messages" if kind == "saved_messages" else "Deleted Account")
-        participants = (title,) if kind == "personal_chat" else ()
-        self.thread = ParsedThread(key=header.ident("id") or self.key(kind, name), platform=TelegramParser.platform,
-                                   title=title, participants=participants, is_group=kind not in ONE_TO_ONE)
+        title = self.title(kind, name)
+        # Without a type, a chat where more than two people write is a group: a 1:1 chat has two.
+        is_group = kind not in ONE_TO_ONE if kind else len(self.writers) > 2
+        participants = (title,) if kind == "personal_chat" and "name" in self.header else ()  # the other person
+        key = header.ident("id") or self.key(kind or "personal_chat", name)
+        self.thread = ParsedThread(key=key, platform=TelegramParser.platform, title=title,
+                                   participants=participants, is_group=is_group)
         return self.thread
 
     def message(self, value: object) -> ParsedMessage | ParseWarning:
@@ -213,7 +231,7 @@ class _Chat(StreamedThread):
             text = text or (poll.text("question") if poll else None) or ""
         if not text and media is None:
             return ParseWarning(rec.location, "message with neither text nor media skipped")
-        sender = rec.text("from") or "Deleted Account"
+        sender = rec.text("from") or DELETED_ACCOUNT
         self.wrote(sender)
         return ParsedMessage(
             sender=sender,

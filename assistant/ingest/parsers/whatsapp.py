@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import BinaryIO, Literal, TextIO
 
 from assistant.corpus.models import Event, ParsedMessage, ParsedThread, ParseWarning
-from assistant.ingest.base import DATED_LINE, ParseError, Parser, read_head
+from assistant.ingest.base import ParseError, Parser, read_head
 from assistant.ingest.parsers.whatsapp_layout import (
     EXPECTED_LINE,
+    OTHER_LAYOUT_LINE,
     DateOrder,
     Shape,
     UnknownCalendarError,
@@ -43,6 +44,7 @@ from assistant.ingest.parsers.whatsapp_phrases import (
     GROUP_EVENT,
     LOOKS_LIKE_PLACEHOLDER,
     MARKS,
+    MEDIA,
     PLACEHOLDERS,
     SYSTEM,
     SYSTEM_EVENT,
@@ -162,6 +164,8 @@ class _Reader:
         self.misread: list[tuple[int, str]] = []  # (line number, line) of dated lines this layout did not read
         self.misread_count = 0
         self.placeholders: dict[str, int] = {}  # texts shaped like a placeholder whose wording is unknown
+        self.unknown_marked = 0  # iOS-marked placeholders in no known wording, kept as media of unknown type
+        self.first_unknown_marked = ""  # the first of them, as "stamp sender: phrase", for the warning
         self.replaced = 0  # characters that were not UTF-8
         self.lines_read = 0  # lines before the current block, to say where an error is
         # Dates and times already read, keyed as `str.partition` cuts them from a header.
@@ -190,7 +194,7 @@ class _Reader:
         """
         senders, key, message, special, placeholders, read_header, looks_dated = (
             self.senders, self.key, self._message, line_needs_classifying, PLACEHOLDERS, self._read_header,
-            DATED_LINE.match)  # a header in some layout, if not this file's
+            OTHER_LAYOUT_LINE.match)  # a header in some layout, if not this file's
         firsts, seconds = (self.days, self.clocks) if self.shape.date_first else (self.clocks, self.days)
         closer, separator = self.shape.closer, self.shape.separator
         last_stamp: str | None = None  # the stamp text of the last header whose parts were both cached
@@ -209,8 +213,8 @@ class _Reader:
                         day_or_time, time_or_day = firsts.get(first), seconds.get(second)
                         if day_or_time is not None and time_or_day is not None:
                             stamp, last_stamp = day_or_time + time_or_day, stamp_text
-                        elif (header_stamp := read_header(line)) is not None:
-                            stamp, last_stamp = header_stamp, None
+                        elif (header := read_header(line)) is not None:
+                            (stamp, rest), last_stamp = header, None
                         elif held is None:  # before the first header
                             self.skipped_lines += bool(line.strip())
                             continue
@@ -262,11 +266,13 @@ class _Reader:
         if carry:
             yield [carry]
 
-    def _read_header(self, line: str) -> datetime | None:
-        """The stamp of a line that starts a message (None for any other), its parts remembered for the next ones.
+    def _read_header(self, line: str) -> tuple[datetime, str] | None:
+        """The stamp and the rest (sender and text) of a line that starts a message, None for any other line.
 
-        They are remembered under exactly the texts the regex matched, so that a line whose parts are both
-        known is a header: it starts with a known date and a known time joined by the separator.
+        The stamp's parts are remembered for the next lines, under exactly the texts the regex matched, so
+        that a line whose parts are both known is a header: it starts with a known date and a known time
+        joined by the separator. The rest is cut where the regex ends, not by `partition`: a header whose
+        direction marks differ from the first one's does not hold the file's closer as written.
         """
         start = line[:1]
         if not start.isdecimal() and start not in self.header_starts:  # most lines that go on a message
@@ -285,7 +291,7 @@ class _Reader:
         clock = self.clocks.get(time_key)
         if clock is None:
             clock = self.clocks[time_key] = self._clock(found["time"])
-        return day + clock
+        return day + clock, line[found.end() :]
 
     def _day(self, text: str) -> datetime:
         try:
@@ -308,6 +314,12 @@ class _Reader:
         except ValueError:
             raise _BadHeader("a time of day such as 23:06 or 11:06 PM") from None
 
+    def _note_unknown_marked(self, stamp: datetime, name: str, text: str) -> None:
+        self.unknown_marked += 1
+        if self.unknown_marked == 1:
+            phrase = text.partition("\n")[0].strip(MARKS)
+            self.first_unknown_marked = f"{stamp:%Y-%m-%d %H:%M:%S} {name.strip(MARKS)}: {phrase!r}"
+
     def _message(self, first_line: str, stamp: datetime, more_lines: list[str] | None = None) -> ParsedMessage:
         """Any message the hot loop leaves: system lines, attachments, edits, new senders, several lines...
 
@@ -322,9 +334,16 @@ class _Reader:
             # Android system lines have no "Name:"; a colon inside one (a new subject) is no sender.
             text, kind, media, edited, unsent = f"{name}: {text}" if name else text, SYSTEM, None, False, False
         elif needs_classifying(text):
+            marked = text
             text, kind, media, edited, unsent = classify(text)
             if kind is TEXT and LOOKS_LIKE_PLACEHOLDER.fullmatch(text):
                 self.placeholders[text] = self.placeholders.get(text, 0) + 1
+            elif kind is MEDIA and media is None:  # iOS-marked, in a wording the tables lack
+                if name == self.key and name not in self.senders:
+                    # iOS writes a group's events "from" the group's name, which never writes a message
+                    text, kind = marked, SYSTEM
+                else:
+                    self._note_unknown_marked(stamp, name, marked)
         else:
             kind, media, edited, unsent = TEXT, None, False, False
         if kind is SYSTEM:
@@ -356,6 +375,10 @@ def _warnings(reader: _Reader, chat: ChatFile) -> Iterator[ParseWarning]:
         count = sum(reader.placeholders.values())
         yield ParseWarning("file", f"{count} message(s) look like a WhatsApp placeholder in a wording predraft does "
                            f"not know (most often {common!r}); they were kept as text")
+    if reader.unknown_marked:
+        yield ParseWarning("file", f"{reader.unknown_marked} message(s) carry the mark iOS puts on attachments but "
+                           f"a wording predraft does not know (the first: {reader.first_unknown_marked}); each was "
+                           "kept as its sender's media of unknown type")
     if reader.replaced:
         yield ParseWarning("file", f"{reader.replaced} character(s) were not UTF-8 and were replaced with "
                            f"{REPLACEMENT!r}; re-export the chat if text looks wrong")

@@ -4,7 +4,9 @@ The start of each message (the header) comes in a few layouts: Android `8/21/21,
 iOS `[14/10/2021, 3:34:09 PM] Name: text`, and locales that put the time first (`21:41, 14/10/2021 - `).
 Dates use `/`, `.` or `-`; times `:` or `.`, 12 or 24 hours, `PM`, `p. m.`, `nachm.`. One file uses one
 layout, so it is sniffed once from the first lines; its literal pieces (the `Shape`: `[`, `, `, ` - `)
-then let `str.partition` cut each line into date, time and the rest.
+then let `str.partition` cut each line into date, time and the rest. Direction marks (U+200E, U+200F...)
+may stand anywhere in a header (`3:34:09\u200e PM`, `3:34 PM \u200e- `); lines whose marks differ from the
+first header's fall to the header regex, which allows them around every part.
 
 Whether `03/04/21` is the 3rd of April or March 4th is decided from the whole file: a first field above
 12 anywhere proves day-first, otherwise a second field above 12 proves month-first, otherwise the
@@ -21,6 +23,7 @@ from typing import Literal
 
 import jdatetime
 
+from assistant.ingest.base import DATED_LINE
 from assistant.ingest.parsers.whatsapp_phrases import MARKS
 
 DateOrder = Literal["dmy", "mdy", "ymd"]
@@ -28,10 +31,11 @@ DateOrder = Literal["dmy", "mdy", "ymd"]
 _MARK = f"[{MARKS}]*"
 _DATE_FIELDS = (r"\d{1,4}", r"\d{1,2}", r"\d{1,4}")  # \d: any script's digits (Arabic-Indic, Persian...)
 # 12-hour markers, after the time ("3:34 PM", "3:34 p. m.", "٣:٣٤ م", "3:34 CH") or before it ("오후 3:34", "午後3:34").
-_SUFFIXES = r"[AaPp]\.?\s?[Mm]\.?|vorm\.|nachm\.|[صم]|ق\.ظ|ب\.ظ|π\.μ\.|μ\.μ\.|SA|CH|de\.|du\."
+# Persian is written with or without CLDR's final dot ("ب.ظ." or "ب.ظ").
+_SUFFIXES = r"[AaPp]\.?\s?[Mm]\.?|vorm\.|nachm\.|[صم]|ق\.ظ\.?|ب\.ظ\.?|π\.μ\.|μ\.μ\.|SA|CH|de\.|du\."
 _PREFIXES = r"午前|午後|上午|下午|오전|오후|de\.|du\."
 _TIME = (rf"(?:(?:{_PREFIXES})\s?)?\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?"
-         rf"(?:\s?{_MARK}(?:{_SUFFIXES}))?")
+         rf"(?:{_MARK}\s?{_MARK}(?:{_SUFFIXES}))?")
 _AFTERNOON = {"pm", "p", "nachm", "م", "بظ", "μμ", "ch", "午後", "下午", "오후", "du"}
 _MORNING = {"am", "a", "vorm", "ص", "قظ", "πμ", "sa", "午前", "上午", "오전", "de"}
 _DAY_ABOVE_12 = r"(?:1[3-9]|2\d|3[01])"
@@ -75,10 +79,18 @@ class Layout:
 
 
 LAYOUTS = (
-    Layout("android", "8/21/21, 11:06 PM - Name: text", r"DATE~(?:[,،]~\s?|\s(?:à\s)?)~TIME~\s[-–]\s"),
+    Layout("android", "8/21/21, 11:06 PM - Name: text", r"DATE~(?:[,،]~\s?|\s(?:à\s)?)~TIME~\s~[-–]~\s"),
     Layout("ios", "[14/10/2021, 3:34:09 PM] Name: text", r"\[~DATE~(?:[,،]~\s?|\s)~TIME~\]\s"),
-    Layout("android-time-first", "21:41, 14/10/2021 - Name: text", r"TIME~[,،]?\s~DATE~\s[-–]\s"),
-    Layout("ios-time-first", "[21:41, 14/10/2021] Name: text", r"\[~TIME~[,،]?\s~DATE~\]\s"),
+    Layout("android-time-first", "21:41, 14/10/2021 - Name: text", r"TIME~[,،]?~\s~DATE~\s~[-–]~\s"),
+    Layout("ios-time-first", "[21:41, 14/10/2021] Name: text", r"\[~TIME~[,،]?~\s~DATE~\]\s"),
+)
+# A line that starts a message in a chat log of some other layout: DATED_LINE's dates in digits, or a
+# month's name that converters of chats write ("Oct 14, 2021 at 3:00 PM - Jo: hi", "14 Oct 2021, 15:00 - Jo: hi").
+# Only lines that go on a message are tested: many of them mean the file is in another layout.
+_MONTH_NAME_DATE = r"(?:[^\W\d_]{3,9}+\.? \d{1,2}|\d{1,2}\.? [^\W\d_]{3,9}+\.?),? \d{4}"
+OTHER_LAYOUT_LINE = re.compile(
+    rf"{DATED_LINE.pattern}|{_MARK}\[?{_MARK}{_MONTH_NAME_DATE}[^\n:\d]{{1,6}}\d{{1,2}}:\d{{2}}(?::\d{{2}})?"
+    r"[^\n:\]–-]{0,12}(?:\s[-–]|\])\s[^\n:]{1,60}: "
 )
 EXPECTED_LINE = " or ".join(f"'{layout.example}'" for layout in LAYOUTS[:2])
 _HEADERS = {layout.name: layout.header() for layout in LAYOUTS}
@@ -122,14 +134,20 @@ class Shape:
         )
 
     def header(self) -> re.Pattern[str]:
-        """Matches a line that starts a message in this file, with groups `date` and `time`.
+        """Matches a line that starts a message in this file, up to its sender; groups `date` and `time`.
 
-        Any other line continues the message before it.
+        Direction marks may stand before any character of the literal pieces, and a space may be a
+        no-break one, whatever the first header had there. Any other line continues the message before it.
         """
         parts = (f"(?P<date>{_date(_DATE_FIELDS)})", f"(?P<time>{_TIME})")
         first, second = parts if self.date_first else parts[::-1]
-        opener, separator, closer = map(re.escape, (self.opener, self.separator, self.closer))
-        return re.compile(f"{_MARK}{opener}{first}{separator}{second}{closer}")
+        opener, separator, closer = map(_marks_before_each, (self.opener, self.separator, self.closer))
+        return re.compile(f"{opener}{_MARK}{first}{separator}{_MARK}{second}{closer}")
+
+
+def _marks_before_each(piece: str) -> str:
+    """A literal piece of a header (`] `, ` - `) as a regex: marks may stand before each character, spaces vary."""
+    return "".join(_MARK + (r"\s" if char.isspace() else re.escape(char)) for char in piece.translate(_NO_MARKS))
 
 
 def year_first(first_header: re.Match[str]) -> bool:

@@ -1,11 +1,12 @@
 """What WhatsApp writes instead of a message: media placeholders, deletions, edits, polls, system lines.
 
 The line's structure decides first, the wording second. iOS marks every placeholder, attachment and event
-with U+200E; Android writes `<...>` placeholders and `NAME.ext (file attached)`; system lines have no
-`Name:`. An attachment's file name (`<attached: 00000012-PHOTO-....jpg>`) or a map link names its kind in
-any language. The wording names the rest, from whatsapp_strings.toml: WhatsApp's own strings in every
-language its apps ship. `classify` turns a message's full text into its kind; it is only called for texts
-that `needs_classifying` flags, so ordinary messages never pay for these lookups.
+with U+200E (events read as sentences, placeholders as short phrases); Android writes `<...>` placeholders
+and `NAME.ext (file attached)`; system lines have no `Name:`. An attachment's file name
+(`<attached: 00000012-PHOTO-....jpg>`) or a map link names its kind in any language. The wording names the
+rest, from whatsapp_strings.toml: WhatsApp's own strings in every language its apps ship. `classify` turns
+a message's full text into its kind; it is only called for texts that `needs_classifying` flags, so
+ordinary messages never pay for these lookups.
 """
 
 from __future__ import annotations
@@ -84,6 +85,11 @@ _OTHER_EVENTS = (
 )
 GROUP_EVENT = re.compile(_GROUP_EVENTS)
 SYSTEM_EVENT = re.compile(f"{_GROUP_EVENTS}|{_OTHER_EVENTS}")
+# iOS marks its notices as it marks its placeholders. A notice is a sentence or several ("‎Messages and calls
+# are end-to-end encrypted. No one..."; Thai writes no full stop, but at length); a placeholder is a short
+# phrase ("‎sticker omitted"), even with a document's name before it ("‎Report.pdf • 3 pages ‎document omitted").
+_SENTENCE_END = re.compile(r"[.!?。！？।۔](?:\s|$)")
+_LONGEST_PLACEHOLDER = 60
 
 
 # Enum members read as module globals: `Kind.MEDIA` is several times slower to look up in Python 3.11,
@@ -109,8 +115,16 @@ def _table() -> dict[str, tuple[Kind, str | None, bool]]:
 
 # What a known sender's one-line text can be replaced by as it is (the reader's fast path).
 PLACEHOLDERS = _table()
-# The same, found whatever the case: apps and app versions capitalise some phrases differently.
-_FOLDED = {text.casefold(): value for text, value in PLACEHOLDERS.items()}
+
+
+def _folded(text: str) -> str:
+    """`text` as `_FOLDED` keys it; two `str.replace` cost less than one `str.translate` on a short text."""
+    return text.casefold().replace("\u00a0", " ").replace("\u202f", " ")
+
+
+# The same, found whatever the case and the spaces: apps and app versions capitalise some phrases
+# differently, and some write a no-break space inside them ("<Media\u00a0omitted>").
+_FOLDED = {_folded(text): value for text, value in PLACEHOLDERS.items()}
 _CALL_LINES = frozenset(_CALLS) | {f"{call}." for call in _CALLS}
 _EXACT = frozenset(PLACEHOLDERS) | _CALL_LINES
 # Cheap gates checked on every message before any regex: what a special text can start or end with.
@@ -159,15 +173,24 @@ def media_of_file(name: str) -> str:
     return _EXTENSIONS.get(name.rpartition(".")[2].lower(), "file")
 
 
+def _reads_as_notice(line: str) -> bool:
+    """Whether an iOS-marked line in no table's wording is an event (a sentence) rather than a placeholder."""
+    return len(line) > _LONGEST_PLACEHOLDER or bool(_SENTENCE_END.search(line) or SYSTEM_EVENT.search(line))
+
+
 def classify(text: str) -> Classified:
-    """The kind of a message from its full text; an iOS line starting with a direction mark is a system line."""
+    """The kind of a message from its full text.
+
+    An iOS-marked text in no known wording is a system line if it reads as a notice, else a placeholder
+    whose wording is unknown: media of no known type (`media` None), the caller decides whose and says so.
+    """
     edited = text.endswith(_EDITED)
     if edited:  # each suffix is one "<...>", so the last "<" starts it
         text = text[: text.rfind("<")].rstrip(_SPACE_AND_MARKS)
     ios_mark = text[:1] in MARKS  # iOS marks its placeholders and its system lines alike
     first, _, rest = text.partition("\n")
     first = first.strip(MARKS)
-    if (placeholder := PLACEHOLDERS.get(first) or _FOLDED.get(first.casefold())) is not None:
+    if (placeholder := PLACEHOLDERS.get(first) or _FOLDED.get(_folded(first))) is not None:
         kind, media, unsent = placeholder
         return ("" if unsent else rest), kind, media, edited, unsent
     if first in _CALL_LINES:
@@ -183,7 +206,9 @@ def classify(text: str) -> Classified:
         if _POLL.fullmatch(first):
             return _poll_text(rest), MEDIA, "poll", edited, False
     if ios_mark:
-        return text.strip(MARKS), SYSTEM, None, edited, False
+        if _reads_as_notice(first):
+            return text.strip(MARKS), SYSTEM, None, edited, False
+        return rest, MEDIA, None, edited, False
     return text, TEXT, None, edited, False
 
 

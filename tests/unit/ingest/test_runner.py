@@ -8,8 +8,10 @@ import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from assistant.corpus import Corpus
-from assistant.ingest.runner import IngestFailure, ingest_paths
+from assistant.ingest.runner import IngestFailure, ingest_paths, wide_encoding
 
 
 def _chat(path: Path, messages: int, contact: str = "Maya Chen") -> Path:
@@ -64,7 +66,8 @@ def test_a_corrupt_member_is_named_with_where_it_starts(corpus, tmp_path):
 
     [failure] = ingest_paths(corpus, [archive], timezone="UTC").failures
     offset = zipfile.ZipFile(archive).getinfo("photos/IMG-2.jpg").header_offset
-    assert failure.message.startswith(f"the zip is damaged: member 'photos/IMG-2.jpg' (at byte {offset}): ")
+    assert failure.message.startswith(f"the zip is damaged: member 'photos/IMG-2.jpg', which starts at byte {offset}, "
+                                      "does not unpack (Error -3 while decompressing data: ")
     assert "unknown format" not in failure.message
 
 
@@ -130,3 +133,54 @@ def test_a_zip_predraft_will_not_unpack_fails_alone_in_its_folder(corpus, tmp_pa
     assert [(Path(f.path).name, f.message.split(",")[0]) for f in result.failures] == [
         ("escape.zip", "expected a zip whose entries stay inside it"),
         ("locked.zip", "member 'notes.txt': expected a zip without a password")]
+
+
+def test_an_empty_folder_says_no_exports_were_found_and_what_is_looked_for(corpus, tmp_path):
+    empty, photos = tmp_path / "empty", tmp_path / "photos"
+    empty.mkdir()
+    photos.mkdir()
+    (photos / "IMG-1.jpg").write_bytes(b"\xff\xd8 sunset")
+    (photos / ".hidden.txt").write_text("1/5/23, 09:00 - Maya Chen: hi\n")
+    (photos / "notes.md").touch()  # empty: nothing to import, not an error of its own in a folder
+
+    result = ingest_paths(corpus, [empty, photos], timezone="UTC")
+    assert [f.path for f in result.failures] == [str(empty), str(photos)]
+    assert all(f.message.startswith("no exports found in it: predraft looks for chat exports (discord, ")
+               and "`predraft formats`" in f.message for f in result.failures)
+    assert _nothing_stored(corpus)
+
+
+def test_an_empty_file_is_refused_and_never_passes_another_for_imported(corpus, tmp_path):
+    empty_note, empty_chat = tmp_path / "notes.txt", tmp_path / "WhatsApp Chat with Maya Chen.txt"
+    empty_note.touch()
+    empty_chat.touch()
+
+    result = ingest_paths(corpus, [empty_note, empty_chat], timezone="UTC")
+    assert result.failures == [IngestFailure(str(path), "the file is empty: nothing to import")
+                               for path in (empty_note, empty_chat)]
+    assert _nothing_stored(corpus)
+    _chat(empty_chat, 3)
+    [report] = ingest_paths(corpus, [empty_chat], timezone="UTC").reports
+    assert (report.skipped, report.messages_added) == (False, 3)
+
+
+@pytest.mark.parametrize(("encoding", "called"), [
+    ("utf-16", "UTF-16"),  # with a byte-order mark, as Windows' Notepad saves "Unicode"
+    ("utf-16-le", "UTF-16"),  # without one
+    ("utf-16-be", "UTF-16"),
+    ("utf-32", "UTF-32"),
+])
+def test_text_wider_than_utf8_is_named_for_what_it_is(corpus, tmp_path, encoding, called):
+    chat = tmp_path / "WhatsApp Chat with Maya Chen.txt"
+    chat.write_bytes(_chat(tmp_path / "chat.txt", 5).read_text(encoding="utf-8").encode(encoding))
+
+    [failure] = ingest_paths(corpus, [chat], timezone="UTC").failures
+    assert failure == IngestFailure(str(chat), f"the file is {called} text, which predraft does not read; "
+                                               "export it again or convert it to UTF-8")
+    assert _nothing_stored(corpus)
+
+
+def test_binary_files_with_nuls_are_not_taken_for_utf16():
+    assert wide_encoding(b"SQLite format 3\x00\x10\x00\x02\x02") is None
+    assert wide_encoding(b"\x00" * 64) is None
+    assert wide_encoding("8/21/21, 11:06 PM - Maya: hi".encode("utf-8")) is None

@@ -152,8 +152,35 @@ def test_a_chat_without_id_nor_name_is_keyed_by_who_wrote(tmp_path):
     del data["name"]
     (tmp_path / "result.json").write_text(json.dumps(data))
     events = parsed(tmp_path)
-    assert (events[0].key, events[0].title) == ("personal_chat:user4012345678,user6123456789", "Deleted Account")
+    # the key stays what it was before such chats were titled; the title names who wrote, first writer first
+    assert events[0].key == "personal_chat:user4012345678,user6123456789"
+    assert events[0].title == "Jonas Berg, Alex Moreau"
+    assert (events[0].participants, events[-1].participants) == ((), ("Jonas Berg", "Alex Moreau"))
     assert len(messages(events)) == 6
+
+
+def _message(number: int, sender: str | None, sender_id: str) -> dict:
+    return {"id": number, "type": "message", "date_unixtime": str(1717321212 + number), "from": sender,
+            "from_id": sender_id, "text": f"message {number}"}
+
+
+@pytest.mark.parametrize(("writers", "title", "group"), [
+    ([("Anna", "user111"), ("Ben", "user222"), (None, "user333")], "Anna, Ben, Deleted Account", True),
+    ([("Anna", "user111"), ("Ben", "user222"), ("Anna", "user111")], "Anna, Ben", False),
+])
+def test_a_chat_with_only_messages_is_a_group_when_more_than_two_write_in_it(tmp_path, writers, title, group):
+    export = {"messages": [_message(n, sender, sender_id) for n, (sender, sender_id) in enumerate(writers, 1)]}
+    (tmp_path / "result.json").write_text(json.dumps(export))
+    events = parsed(tmp_path)
+    assert (events[0].title, events[0].is_group, events[-1].is_group) == (title, group, group)
+    assert len(messages(events)) == 3
+
+
+def test_a_null_name_is_still_a_deleted_account(tmp_path):
+    export = {"name": None, "type": "personal_chat", "id": 42, "messages": [_message(1, None, "user333")]}
+    (tmp_path / "result.json").write_text(json.dumps(export))
+    thread = parsed(tmp_path)[0]
+    assert (thread.title, thread.participants, thread.is_group) == ("Deleted Account", ("Deleted Account",), False)
 
 
 def reordered(value: object, order) -> object:

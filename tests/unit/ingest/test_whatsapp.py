@@ -428,11 +428,30 @@ def test_arabic_ios_header_with_marks_arabic_digits_and_arabic_comma(tmp_path):
 @pytest.mark.parametrize(("time", "expected"), [
     ("00:15 a. m.", (0, 15)), ("12:15 a. m.", (0, 15)), ("12:15 p. m.", (12, 15)), ("오후 3:34", (15, 34)),
     ("午前9:05", (9, 5)), ("下午3:34", (15, 34)), ("3:34 μ.μ.", (15, 34)), ("3:34\u202fPM", (15, 34)),
+    ("3:34 ب.ظ", (15, 34)), ("3:34 ب.ظ.", (15, 34)), ("9:05 ق.ظ.", (9, 5)),  # Persian, with CLDR's final dot
 ])
 def test_twelve_hour_markers_of_many_locales(tmp_path, time, expected):
     path = write(tmp_path / "WhatsApp Chat - Sol.txt", [f"14/10/2021, {time} - Sol: hola"])
     (message,) = split(path)[1]
     assert (message.timestamp.hour, message.timestamp.minute) == expected
+
+
+@pytest.mark.parametrize("lines", [
+    ["[14/10/2021, 3:34:09\u200e PM] Maya: a - b", "[14/10/2021, 3:35:09 PM] Jo: c",
+     "[14/10/2021\u200e, 3:36:09 PM\u200e] Jo: d"],
+    ["10/14/21, 3:34 PM \u200e- Maya: a - b", "10/14/21, 3:35 PM - Jo: c",
+     "\u200e10/14/21\u200e, 3:36\u200e PM - Jo: d"],
+    ["10/14/21, 3:34 PM - Maya: a - b", "10/14/21, 3:35 PM \u200f- Jo: c",
+     "10/14/21, 3:36\u200e PM \u200e- Jo: d"],
+    ["[14/10/2021, 3:34:09 PM] Maya: a - b", "[14/10/2021,\u00a03:35:09\u00a0PM] \u200eJo: c",
+     "\u200e[\u200e14/10/2021, 3:36:09\u200e PM] Jo: d"],
+], ids=["ios", "android-first-line-marked", "android-later-lines-marked", "ios-no-break-spaces"])
+def test_direction_marks_and_other_spaces_anywhere_in_a_header(tmp_path, lines):
+    """Marks before the space before PM, before the dash, after the date, and no-break spaces: in any line."""
+    _, messages = split(write(tmp_path / "WhatsApp Chat - Maya.txt", lines))
+    assert [(m.timestamp.minute, m.sender, m.text) for m in messages] == [(34, "Maya", "a - b"), (35, "Jo", "c"),
+                                                                          (36, "Jo", "d")]
+    assert messages[0].timestamp.hour == 15
 
 
 def test_buddhist_years_of_thai_phones(tmp_path):
@@ -455,6 +474,25 @@ def test_a_file_mostly_in_another_layout_is_refused_naming_its_lines(tmp_path):
     assert "line 2" in str(error.value) and "nothing was stored" in str(error.value)
 
 
+def test_a_file_mostly_dated_with_month_names_is_refused(tmp_path):
+    """A converter's layout that no WhatsApp header reads: its lines would all go on the first message."""
+    lines = ["14/10/2021, 15:34 - Maya: first"] + [f"Oct 14, 2021 at 3:0{i} PM - Jo: message {i}" for i in range(5)]
+    with pytest.raises(ParseError) as error:
+        list(PARSER.parse(write(tmp_path / "WhatsApp Chat with Maya.txt", lines)))
+    assert error.value.location == "line 2" and "lines 2, 3, 4" in str(error.value)
+    assert error.value.found == "Oct 14, 2021 at 3:00 PM - Jo: message 0"
+
+
+def test_a_long_poem_in_one_message_is_kept(tmp_path):
+    """Many lines that go on one message are no sign of another layout, even with dates and times in them."""
+    poem = [f"verse {i}: on Oct {i + 1}, 2021 at 3:{i:02d} PM the bells rang - and rang" for i in range(40)]
+    lines = ["14/10/2021, 15:34 - Maya: a poem for you", *poem, "14/10/2021, 15:40 - Jo: wow"]
+    events = list(PARSER.parse(write(tmp_path / "WhatsApp Chat with Maya.txt", lines)))
+    messages = [e for e in events if isinstance(e, ParsedMessage)]
+    assert [len(m.text.split("\n")) for m in messages] == [41, 1]
+    assert not [e for e in events if isinstance(e, ParseWarning)]
+
+
 def test_a_few_dated_lines_in_another_layout_are_reported(tmp_path):
     lines = [f"14/10/21, 15:{10 + i} - Maya: message {i}" for i in range(8)] + ["[14/10/2021, 15:35:00] Ben: odd"]
     events = list(PARSER.parse(write(tmp_path / "WhatsApp Chat - Maya.txt", lines)))
@@ -470,6 +508,57 @@ def test_placeholders_in_an_unknown_wording_are_kept_as_text_and_reported(tmp_pa
     assert [e.text for e in events if isinstance(e, ParsedMessage)][:1] == ["<Mediji nisu uključeni>"]
     (warning,) = [e for e in events if isinstance(e, ParseWarning)]
     assert "2 message(s)" in warning.message and "<Mediji nisu uključeni>" in warning.message
+
+
+def test_ios_marked_texts_in_an_unknown_wording_are_their_senders_media_and_reported(tmp_path):
+    """iOS marks placeholders and notices alike: a short phrase after `Name:` is the sender's, never a system line."""
+    path = write(tmp_path / "WhatsApp Chat - Trip.txt", [
+        "[14/10/2021, 15:00:00] Trip: \u200eMesajele și apelurile sunt criptate integral. Nimeni nu le poate citi.",
+        "[14/10/2021, 15:00:01] Trip: \u200eMaya a adăugat-o pe Ana",  # an event, "from" the group's name
+        "[14/10/2021, 15:10:09] Maya: \u200eautocolant omis",
+        "[14/10/2021, 15:11:09] Ana: \u200eview once voice message omitted\nso you hear it once",
+        "[14/10/2021, 15:12:09] Maya: \u200eimagen ausente",
+        "[14/10/2021, 15:13:09] Maya: \u200eThis message was deleted.",
+    ])
+    events = list(PARSER.parse(path))
+    messages = [e for e in events if isinstance(e, ParsedMessage)]
+    assert [(m.sender, str(m.kind), m.media, m.text, m.unsent) for m in messages] == [
+        (None, "system", None, "Mesajele și apelurile sunt criptate integral. Nimeni nu le poate citi.", False),
+        (None, "system", None, "Maya a adăugat-o pe Ana", False),
+        ("Maya", "media", None, "", False), ("Ana", "media", None, "so you hear it once", False),
+        ("Maya", "media", None, "", False), ("Maya", "text", None, "", True),
+    ]
+    (warning,) = [e for e in events if isinstance(e, ParseWarning)]
+    assert warning.message.startswith("3 message(s)")
+    assert "2021-10-14 15:10:09 Maya: 'autocolant omis'" in warning.message
+    assert events[-1].participants == ("Maya", "Ana")
+
+
+def test_in_a_one_to_one_chat_the_contact_named_like_the_chat_keeps_its_placeholders(tmp_path):
+    """Only the group's name writes events "from" itself; a contact who has written keeps their media."""
+    path = write(tmp_path / "WhatsApp Chat - Maya.txt", [
+        "[14/10/2021, 15:00:00] Maya: \u200eMesajele și apelurile sunt criptate integral. Nimeni nu le poate citi.",
+        "[14/10/2021, 15:10:09] Maya: salut",
+        "[14/10/2021, 15:11:09] Maya: \u200eautocolant omis",
+    ])
+    assert [(m.sender, str(m.kind)) for m in split(path)[1]] == [(None, "system"), ("Maya", "text"), ("Maya", "media")]
+
+
+def test_turkish_and_no_break_space_android_placeholders(tmp_path):
+    """Turkish exports write "<Medya dahil edilmedi>"; some apps put a no-break space inside "<Media omitted>"."""
+    path = write(tmp_path / "WhatsApp Chat - Ayşe.txt", [
+        "14.10.2021 15:34 - Ayşe: <Medya dahil edilmedi>",
+        "14.10.2021 15:35 - Ayşe: <Media\u00a0omitted>",
+        "14.10.2021 15:36 - Ayşe: <Media\u202fomitted>",
+        "14.10.2021 15:37 - Ayşe: yarın gel <Bu mesaj düzenlendi>",
+    ])
+    events = list(PARSER.parse(path))
+    messages = [e for e in events if isinstance(e, ParsedMessage)]
+    assert [(str(m.kind), m.media, m.text, m.edited) for m in messages] == [
+        ("media", "media", "", False), ("media", "media", "", False), ("media", "media", "", False),
+        ("text", None, "yarın gel", True),
+    ]
+    assert not [e for e in events if isinstance(e, ParseWarning)]
 
 
 def test_bytes_that_are_not_utf8_are_counted_in_a_warning(tmp_path):
