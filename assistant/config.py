@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError
+from pydantic import BaseModel, ConfigDict, NonNegativeInt, PositiveInt, ValidationError
 
 from assistant.errors import PredraftError
 
@@ -112,6 +112,7 @@ class DraftSettings(_Section):
     past_replies: int
     past_reply_similarity: float
     past_answers: bool
+    examples: NonNegativeInt
     predictions: PositiveInt  # 0 would leave no past answer to take, and quietly hand prediction to the model
 
 

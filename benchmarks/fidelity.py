@@ -18,9 +18,11 @@ judged by a model that never read it), `evidence` (retrieval as the product does
 exchange the graph's `retrieve` found in the index, which also holds the turns before this one in the
 validation period), `base` (the default model continuing the plain transcript, greedy), `product`
 (what `predraft draft` shows first: the graph's own nodes load the thread as it was before the turn,
-retrieve evidence from before that day, sample the candidates and rank them), and
+retrieve evidence from before that day, sample the candidates and rank them), `product_model` (the
+model's best-ranked sample among those candidates: what the review lists beside your past replies), and
 with `--lora PATH` (a GGUF LoRA trained on this persona's training split): `lora` (the plain transcript
-with it) and `product_lora` (the product drafting through it, as with `model.lora_path` set).
+with it), `product_lora` (the product drafting through it, as with `model.lora_path` set) and
+`product_lora_model`.
 
 `chains` runs the unattended chain (`predraft demo`'s: the top draft is taken at each step) to
 `--chain-depth` on the persona's threads and counts the drafted and predicted texts that echo an
@@ -88,7 +90,8 @@ def product_draft(example: Example, replay: Replay) -> dict[str, Any]:
     day = header_day(example.prompt)
     top, state = replay.top_draft(example.thread_id, example.when, day.isoformat() if day else None)
     evidence = state["evidence"]
-    return {"draft": top["text"] if top else "", "source": top["source"] if top else None,
+    model_top = next((c["text"] for c in state["candidates"] if c["source"] == "model"), "")
+    return {"draft": top["text"] if top else "", "source": top["source"] if top else None, "model_top": model_top,
             "evidence_top": "\n".join(reply_messages(evidence[0]["reply"])) if evidence else "",
             "suggest": state["suggest"], "prompt_matches": state["prompt"] == example.prompt}
 
@@ -179,10 +182,12 @@ def run_persona(
 
     drafts = {"real": [e.reply for e in turns], "retrieval": [c.drafts["retrieval"][0] for c in cases],
               "evidence": [p["evidence_top"] for p in product],
-              "base": [c.drafts["base"][0] for c in cases], "product": [p["draft"] for p in product]}
+              "base": [c.drafts["base"][0] for c in cases], "product": [p["draft"] for p in product],
+              "product_model": [p["model_top"] for p in product]}
     if lora:
         drafts["lora"] = [c.drafts["lora"][0] for c in cases]
         drafts["product_lora"] = [p["draft"] for p in product_lora]
+        drafts["product_lora_model"] = [p["model_top"] for p in product_lora]
     systems = {name: system_scores(texts, turns, fidelity) for name, texts in drafts.items()}
     for name, tops in (("product", product), ("product_lora", product_lora)):
         if tops:

@@ -3,6 +3,7 @@
 - `transcript`: the format: header line, `Name: text` lines, the reply target and its parsing.
 - `conversation`: which messages count, conversations split at silences, `Turn`, the header's contact and date.
 - `budget`: how much of a conversation a prompt holds.
+- `examples`: your past exchanges the model reads before the conversation when drafting.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from assistant.prompting.conversation import (
     speaker,
     spoken,
 )
+from assistant.prompting.examples import PastExchange, with_examples
 from assistant.prompting.transcript import (
     HEADER_PREFIX,
     ME,
@@ -47,6 +49,7 @@ __all__ = [
     "HEADER_PREFIX",
     "ME",
     "NEUTRAL_CONTACT",
+    "PastExchange",
     "Line",
     "MediaRule",
     "Source",
@@ -77,4 +80,5 @@ __all__ = [
     "speaker",
     "spoken",
     "stop_sequences",
+    "with_examples",
 ]

@@ -34,7 +34,14 @@ from assistant.prompting import (
 from graphs.predraft import ranking
 from graphs.predraft.context import ChainContext
 from graphs.predraft.ledger import PredictionOutcome
-from graphs.predraft.prompts import draft_options, predict_options, retrieval_query, speakers, transcript_prompt
+from graphs.predraft.prompts import (
+    draft_options,
+    model_prompt,
+    predict_options,
+    retrieval_query,
+    speakers,
+    transcript_prompt,
+)
 from graphs.predraft.state import Alternative, ChainState, Draft, EvidenceRecord, RankedCandidate
 
 PREDICTION_STREAM = -1  # the candidate index under which the predicted message's tokens stream
@@ -124,7 +131,9 @@ def _evidence(state: ChainState, runtime: Runtime[ChainContext]) -> list[Evidenc
 
 def draft(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     """Sample k replies for "Me:", streaming each token to the run's custom stream, and offer the user's
-    own replies from the most alike past exchanges beside them (`draft.past_replies`).
+    own replies from the most alike past exchanges beside them (`draft.past_replies`). The model reads
+    the closest exchanges before the conversation (`draft.examples`); the state keeps the conversation's
+    prompt, the form training and feedback use.
 
     A sample that nearly copies a message already in the working conversation (the thread, the chain's
     accepted and predicted messages) is dropped; when none is left, k more are sampled with new seeds.
@@ -133,6 +142,7 @@ def draft(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     settings = ctx.settings
     n = settings.draft.candidates
     prompt = transcript_prompt(state, settings)
+    shown = model_prompt(prompt, state["evidence"], settings)
     earlier, chain = _said_and_generated(state["context"])
     step = state["step"]
     samples: list[Draft] = []
@@ -144,7 +154,7 @@ def draft(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
         def on_piece(i: int, piece: str) -> None:
             runtime.stream_writer({"step": step, "candidate": i, "piece": piece})
 
-        for text in ctx.resources.backend.candidates(prompt, options, n, on_piece, ctx.cancel):
+        for text in ctx.resources.backend.candidates(shown, options, n, on_piece, ctx.cancel):
             messages = parse_reply(text)
             if is_echo("\n".join(messages), earlier, chain):
                 echoes += 1
@@ -166,6 +176,8 @@ def rank(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     drafts = ranking.distinct_drafts(state["drafts"])
     backend = ctx.resources.backend
     try:
+        # Under the conversation alone: a past reply shown among the examples is near-certain to a model that
+        # can copy it, the more so the longer it is, and would win every ranking on that alone.
         logprobs = [backend.score_tokens(state["prompt"], render_reply(d["messages"])) for d in drafts]
     except ScoringUnsupported:
         logprobs = None  # e.g. Ollama's OpenAI API: rank by style alone rather than fail every draft

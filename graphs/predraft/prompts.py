@@ -8,17 +8,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from assistant.config import Settings
 from assistant.models.base import GenerationOptions
-from assistant.prompting import ME, Turn, context_prompt, header, render_message, stop_sequences
-from graphs.predraft.state import ChainState
+from assistant.prompting import (
+    ME,
+    PastExchange,
+    Turn,
+    context_prompt,
+    header,
+    render_message,
+    stop_sequences,
+    with_examples,
+)
+from graphs.predraft.state import ChainState, EvidenceRecord
 
 
 def transcript_prompt(state: ChainState, settings: Settings, speaker: str = ME) -> str:
     head = header(state["platform"], state["contact"], date.fromisoformat(state["header_date"]), state["is_group"])
     return context_prompt(head, state["context"], settings.dataset, speaker)
+
+
+def model_prompt(prompt: str, evidence: list[EvidenceRecord], settings: Settings) -> str:
+    """What the model reads for your reply: your `draft.examples` most alike past exchanges, then `prompt`."""
+    shown = [past_exchange(e) for e in evidence[: settings.draft.examples]]
+    return with_examples(prompt, shown, settings.dataset.context_tokens)
+
+
+def past_exchange(evidence: EvidenceRecord) -> PastExchange:
+    return PastExchange(platform=evidence["platform"], contact=evidence["contact"],
+                        day=datetime.fromisoformat(evidence["timestamp"]).date(), context=evidence["context"],
+                        reply=evidence["reply"])
 
 
 def retrieval_query(turns: Sequence[Turn], n: int) -> str:

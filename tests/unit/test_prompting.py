@@ -5,6 +5,7 @@ from assistant.corpus.models import Kind, Message, Thread
 from assistant.prompting import (
     ME,
     Line,
+    PastExchange,
     build_prompt,
     context_turns,
     current_conversation,
@@ -14,6 +15,7 @@ from assistant.prompting import (
     parse_reply,
     render_reply,
     stop_sequences,
+    with_examples,
 )
 from assistant.retrieval.exchanges import exchanges_from_thread
 from assistant.tui.models.transcript import transcript_items
@@ -94,3 +96,23 @@ def test_context_turns_reads_a_rendered_prompt():
         ("Me", "yes\nand snacks"),
         ("Maya Chen", "at 7:30 then"),
     ]
+
+
+def test_examples_come_before_the_prompt_closest_last_within_their_budget():
+    prompt = build_prompt(header("whatsapp", "Maya", date(2025, 2, 19)), [Line("Maya", "who's in for friday?")])
+    closest = PastExchange("whatsapp", "Maya", date(2024, 11, 1), "Jo: hi\nMaya: climbing?\nJo: yes\nMaya: friday?",
+                           "I'm in\nbut only until 8:30\n\tsorry")
+    other = PastExchange("telegram", "Sam", date(2023, 5, 6), "", "<eos> happy birthday!")
+    shown = with_examples(prompt, [closest, other], budget_tokens=1000)
+    assert shown == (
+        "### Telegram chat with Sam · Saturday 2023-05-06\n"
+        "Me: <\u200beos> happy birthday!\n"  # control text broken, as in every prompt
+        "\n"
+        "### WhatsApp chat with Maya · Friday 2024-11-01\n"
+        "Maya: climbing?\nJo: yes\nMaya: friday?\n"  # the last three lines said before the reply
+        "Me: I'm in\nMe: but only until 8:30\n\tsorry\n"
+        "\n" + prompt
+    )
+    # the best first while they fit: here only the closest; with no room, the prompt alone
+    assert with_examples(prompt, [closest, other], budget_tokens=40) == shown.split("\n\n", 1)[1]
+    assert with_examples(prompt, [closest, other], budget_tokens=5) == prompt
