@@ -13,6 +13,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import tzinfo
 from functools import lru_cache, partial
 from itertools import compress, groupby, islice
@@ -62,6 +63,27 @@ UPDATE_EDITED = """
     WHERE thread_id = ?4 AND dedupe_key = ?5 AND (text != ?1 OR edited != ?2 OR unsent != ?3)"""
 
 
+# The stored messages an edited message without a platform id may be a newer version of: same thread, time,
+# sender and kind, stored by an earlier file (see `SourceImport._replace_edited`).
+EARLIER_VERSIONS = """
+    SELECT id, text FROM messages WHERE thread_id = ? AND ts = ? AND sender_name IS ? AND kind = ?
+    AND message_id IS NULL AND source_id != ?"""
+
+
+@dataclass(frozen=True, slots=True)
+class DateOrderRead:
+    """How a file's day/month order was settled, for the dates of one thread.
+
+    A parser sends it among its events (WhatsApp's, before the thread's messages); the file's report keeps
+    it, so that a later file of the same chat whose dates read both ways is read as an earlier one proved.
+    """
+
+    thread_key: str
+    order: str  # "dmy", "mdy" or "ymd"
+    proven: bool  # by the file's own dates, or by an earlier file of the chat; False: the setting's fallback
+    path: str = ""  # the file's, when read back from the corpus
+
+
 class CorpusError(PredraftError):
     """A request the corpus cannot satisfy (unknown person or thread, say), worded for the user."""
 
@@ -100,8 +122,9 @@ class Handles(dict):
 class ThreadState:
     """A thread being imported: its row, its platform's people, the content keys it has had so far."""
 
-    def __init__(self, thread_id: int, handles: Handles):
+    def __init__(self, thread_id: int, handles: Handles, existed: bool):
         self.id, self.handles = thread_id, handles
+        self.existed = existed  # in the corpus before this import: earlier files may hold its messages
         # First-occurrence key -> how often it came: two identical "ok"s in one minute are two messages.
         self.occurrences: dict[str, int] = {}
 
@@ -115,9 +138,12 @@ class SourceImport:
         self.handles: dict[str, Handles] = {}
         self.threads: dict[str, ThreadState] = {}
         self.warnings: list[ParseWarning] = []
+        self.date_orders: list[DateOrderRead] = []
+        # Edited messages without a platform id, in threads earlier files stored: (thread, key, sender, ms, kind, text)
+        self.edits: list[tuple[ThreadState, str, str | None, int, str, str]] = []
         self.seen = self.added = self.updated = 0
 
-    def run(self, events: Iterable[Event]) -> None:
+    def run(self, events: Iterable[Event | DateOrderRead]) -> None:
         for cls, run in groupby(events, type):
             if issubclass(cls, ParsedMessage):
                 for batch in _batches(run):
@@ -126,8 +152,11 @@ class SourceImport:
             elif issubclass(cls, ParsedThread):
                 for thread in run:
                     self._upsert_thread(thread)
+            elif issubclass(cls, DateOrderRead):
+                self.date_orders.extend(run)
             else:
                 self.warnings.extend(run)
+        self._replace_edited()
 
     def _upsert_thread(self, t: ParsedThread) -> None:
         row = self.db.execute("SELECT id, participants FROM threads WHERE platform = ? AND key = ?",
@@ -145,7 +174,7 @@ class SourceImport:
                             (t.title, int(t.is_group), json.dumps(merged), thread_id))
         if t.key not in self.threads:
             handles = self.handles.get(t.platform) or self.handles.setdefault(t.platform, Handles(self.db, t.platform))
-            self.threads[t.key] = ThreadState(thread_id, handles)
+            self.threads[t.key] = ThreadState(thread_id, handles, existed=row is not None)
 
     def _write(self, thread_key: str, messages: list[ParsedMessage]) -> None:
         thread = self.threads.get(thread_key)
@@ -159,6 +188,9 @@ class SourceImport:
             raise CorpusError(f"{self.path}: a message of unknown kind {exc.args[0]!r}") from None
         ms, offsets = self.utc(stamps)
         keys = self._dedupe_keys(thread, senders, ms, kinds, texts, ids)
+        if thread.existed and any(edited):
+            self.edits += [(thread, key, sender, t, kind, text) for key, sender, t, kind, text, e, i
+                           in zip(keys, senders, ms, kinds, texts, edited, ids) if e and i is None]
         person_ids = list(map(thread.handles.__getitem__, senders))  # before counting changes: may add people
         bound = (media.count(None) < len(media), ids.count(None) < len(ids), replies.count(None) < len(replies),
                  any(edited), any(unsent), any(forwarded))
@@ -175,6 +207,32 @@ class SourceImport:
         self.seen += len(messages)
         self.added += added
         self.tally.add(senders, kinds, ms)
+
+    def _replace_edited(self) -> None:
+        """An edited message (without a platform id) replaces the text an earlier file of the chat stored for it.
+
+        Its content key is new, so it was stored as a new message beside the old text. The old one is the
+        message an earlier file stored at the same time, from the same sender, of the same kind, whose text
+        this file no longer has; when exactly one is, it takes the new text and key (so that later exports
+        match it) and the new row goes. Two edits of one sender's at the same time stay as stored: which
+        replaces which is not known.
+        """
+        edits_at = Counter((thread.id, sender, ms, kind) for thread, _, sender, ms, kind, _ in self.edits)
+        for thread, key, sender, ms, kind, text in self.edits:
+            if edits_at[thread.id, sender, ms, kind] > 1:
+                continue
+            new = self.db.execute("SELECT id FROM messages WHERE thread_id = ? AND dedupe_key = ? AND source_id = ?",
+                                  (thread.id, key, self.source_id)).fetchone()
+            if new is None:  # an earlier file had this edit already
+                continue
+            earlier = self.db.execute(EARLIER_VERSIONS, (thread.id, ms, sender, kind, self.source_id))
+            gone = [row_id for row_id, old in earlier if content_key(sender, ms, kind, old, 1) not in thread.occurrences]
+            if len(gone) == 1:
+                self.db.execute("DELETE FROM messages WHERE id = ?", (new[0],))
+                self.db.execute("UPDATE messages SET text = ?, edited = 1, dedupe_key = ? WHERE id = ?",
+                                (text, key, gone[0]))
+                self.added -= 1
+                self.updated += 1
 
     @staticmethod
     def _dedupe_keys(thread: ThreadState, senders: Sequence[str | None], ms: Sequence[int], kinds: Sequence[str],

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
-from assistant.corpus.importing import CorpusError, SourceImport
+from assistant.corpus.importing import CorpusError, DateOrderRead, SourceImport
 from assistant.corpus.models import Event, Kind, Message, ParseWarning, Person, Thread
 from assistant.corpus.sanity import SourceTally, iso
 from assistant.corpus.schema import migrate
@@ -34,11 +34,37 @@ class ImportReport:
     first: str | None = None  # ISO dates (UTC) of the first and last message seen
     last: str | None = None
     lines: int | None = None  # for chat logs: the file's lines, against which few messages are suspicious
+    date_orders: list[DateOrderRead] = field(default_factory=list)  # how its dates were read, where a parser says
 
     def details(self) -> dict:
-        """What `sources.report` keeps for `stats --json`."""
-        return {"by_kind": self.by_kind, "senders": self.senders, "first": self.first, "last": self.last,
-                "lines": self.lines, "warnings": [{"location": w.location, "message": w.message} for w in self.warnings]}
+        """What `sources.report` keeps for `stats --json`, and for reading later files of the same chats."""
+        details = {"by_kind": self.by_kind, "senders": self.senders, "first": self.first, "last": self.last,
+                   "lines": self.lines,
+                   "warnings": [{"location": w.location, "message": w.message} for w in self.warnings]}
+        if self.date_orders:
+            details["date_orders"] = {r.thread_key: {"order": r.order, "proven": r.proven} for r in self.date_orders}
+        return details
+
+
+@dataclass(frozen=True)
+class ChatHistory:
+    """What the corpus knows of the chats of one format, for its parser reading another file of one of them."""
+
+    db: sqlite3.Connection
+    fmt: str  # the parser's name, as sources record it
+    platform: str
+
+    def has_thread(self, key: str) -> bool:
+        return self.db.execute("SELECT 1 FROM threads WHERE platform = ? AND key = ?",
+                               (self.platform, key)).fetchone() is not None
+
+    def date_orders(self, thread_key: str) -> list[DateOrderRead]:
+        """How the day/month order of the chat's earlier files was settled, oldest first."""
+        rows = self.db.execute(
+            """SELECT s.path, json_extract(d.value, '$.order'), json_extract(d.value, '$.proven')
+               FROM sources s, json_each(s.report, '$.date_orders') d
+               WHERE s.format = ? AND d.key = ? ORDER BY s.id""", (self.fmt, thread_key))
+        return [DateOrderRead(thread_key, order, bool(proven), path) for path, order, proven in rows]
 
 
 class Corpus:
@@ -93,11 +119,15 @@ class Corpus:
 
     # ---- writing -------------------------------------------------------------------------
 
+    def history(self, fmt: str, platform: str) -> ChatHistory:
+        return ChatHistory(self.db, fmt, platform)
+
     def source_imported(self, sha256: str) -> bool:
         return self.db.execute("SELECT 1 FROM sources WHERE sha256 = ?", (sha256,)).fetchone() is not None
 
     def import_events(
-        self, path: str, sha256: str, fmt: str, events: Iterable[Event], local_tz: tzinfo, lines: int | None = None
+        self, path: str, sha256: str, fmt: str, events: Iterable[Event | DateOrderRead], local_tz: tzinfo,
+        lines: int | None = None,
     ) -> ImportReport:
         """Store one source's parsed events atomically. Re-importing adds only what is new.
 
@@ -117,7 +147,7 @@ class Corpus:
             ).lastrowid
             job = SourceImport(db, path, source_id, local_tz, tally)
             job.run(events)
-            report.threads = len(job.threads)
+            report.threads, report.date_orders = len(job.threads), job.date_orders
             report.messages_seen, report.messages_added, report.messages_updated = job.seen, job.added, job.updated
             report.warnings = job.warnings + tally.warnings(job.seen, lines)
             report.by_kind, report.senders = tally.by_kind(), tally.senders()

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from assistant.corpus.store import Corpus, CorpusError, ImportReport
+from assistant.corpus.importing import DateOrderRead
+from assistant.corpus.models import Event
+from assistant.corpus.store import ChatHistory, Corpus, CorpusError, ImportReport
 from assistant.databases import DatabaseFileError
 from assistant.ingest.base import DATED_LINE, ParseError, Parser, read_head
 from assistant.ingest.media import media_from_filename
@@ -46,6 +48,14 @@ class NamesContentFiles(Protocol):
     Other sources are hashed whole."""
 
     def content_files(self, path: Path) -> list[Path]: ...
+
+
+@runtime_checkable
+class ReadsWithHistory(Protocol):
+    """A parser that reads a file as the corpus says earlier files of its chat were read (WhatsApp: the day/month
+    order of dates that read both ways, and the key of a chat its file does not name)."""
+
+    def parse_with_history(self, path: Path, history: ChatHistory) -> Iterator[Event | DateOrderRead]: ...
 
 
 @dataclass
@@ -322,9 +332,12 @@ def _store(corpus: Corpus, source: Source, local_tz: tzinfo) -> ImportReport:
     if source.parser is None:
         known = ", ".join(all_parsers())
         raise Unreadable(f"unknown format: expected a chat export ({known}); pass --format to force one")
-    sha256, lines = fingerprint(source.path, content_files(source.path, source.parser))
-    return corpus.import_events(source.display, sha256, source.parser.name, source.parser.parse(source.path),
-                                local_tz, lines=lines if is_chat_log(source.path) else None)
+    parser = source.parser
+    sha256, lines = fingerprint(source.path, content_files(source.path, parser))
+    events = (parser.parse_with_history(source.path, corpus.history(parser.name, parser.platform))
+              if isinstance(parser, ReadsWithHistory) else parser.parse(source.path))
+    return corpus.import_events(source.display, sha256, parser.name, events, local_tz,
+                                lines=lines if is_chat_log(source.path) else None)
 
 
 def _explain(exc: Exception, source: Source) -> str:

@@ -7,8 +7,13 @@ scan of the whole file settles day/month order (see whatsapp_layout).
 The thread is announced before its messages and announced again after them with its participants and
 whether it is a group: both are only known at the end, and the corpus merges the two announcements.
 The thread key is the chat's name from the export's file name ("WhatsApp Chat with Maya.txt",
-"WhatsApp Chat - Maya.zip"), which every re-export of the chat repeats; when the file was renamed,
-the sorted participants stand in for it.
+"WhatsApp Chat - Maya.zip"), which every re-export of the chat repeats. When no file name holds it
+(a renamed file, `_chat.txt` out of its zip), the chat's first message with a sender stands in for it:
+its time and sender, which re-exports repeat whoever joins since (a corpus holding such a chat under
+the key of older versions, its sorted participants, keeps that key).
+
+Dates that read both ways (no field above 12) are read as an earlier file of the chat proved, else by
+the setting's fallback, with a warning; so is a file that shows earlier ones were read the other way.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import BinaryIO, Literal, TextIO
 
+from assistant.corpus.importing import DateOrderRead
 from assistant.corpus.models import Event, ParsedMessage, ParsedThread, ParseWarning
+from assistant.corpus.store import ChatHistory
 from assistant.ingest.base import ParseError, Parser, read_head
 from assistant.ingest.parsers.whatsapp_layout import (
     EXPECTED_LINE,
@@ -357,6 +364,58 @@ class _Reader:
         return ParsedMessage(self.key, sender, stamp, text, kind, media, None, None, edited, unsent)
 
 
+ORDER_NAMES = {"dmy": "day first", "mdy": "month first", "ymd": "year first"}
+START_OVER = ("An imported file cannot be removed: to {}, import the chat's exports into a new data dir with "
+              "`predraft --data-dir NEW_DIR ingest --date-order {} EXPORTS`.")
+
+
+def _settle_date_order(key: str, in_file: DateOrder | None, setting: str, example: str,
+                       earlier: list[DateOrderRead]) -> tuple[DateOrderRead, list[ParseWarning]]:
+    """The order to read a file's dates in, as a record for its report, and warnings when it may be wrong.
+
+    A file that shows no day above 12 is read as the chat's earlier files proved, else by the setting's fallback.
+    Files read by the fallback since the chat's last proof, in another order than this one, were misread
+    (or this one is): both readings of their messages may now be stored.
+    """
+    proof = next((r.order for r in reversed(earlier) if r.proven), None)
+    read = DateOrderRead(key, in_file or proof or ("dmy" if setting == "auto" else setting), bool(in_file or proof))
+    order, other = read.order, "mdy" if read.order == "dmy" else "dmy"
+    why = "the default for such files" if setting == "auto" else "as --date-order (ingest.whatsapp_date_order) says"
+    warnings = []
+    if not read.proven:
+        warnings.append(ParseWarning("dates", (
+            f"no date has a day above 12, so the file does not show whether {example} is day or month first: it was "
+            f"read {ORDER_NAMES[order]}, {why}. If the chat's phone writes {ORDER_NAMES[other]}, the dates stored "
+            f"are wrong. {START_OVER.format('mend them', other)} A later export that shows a day above 12 settles "
+            "the order.")))
+    last_proof = max((n for n, r in enumerate(earlier) if r.proven), default=-1)
+    # A year-first file says nothing about how earlier files in a day/month layout should have been read.
+    misread = ", ".join(r.path for r in earlier[last_proof + 1 :] if r.order != order and order != "ymd")
+    if misread and in_file:
+        warnings.append(ParseWarning("dates", (
+            f"this file proves the chat's dates are {ORDER_NAMES[order]}, but earlier files of it were read "
+            f"{ORDER_NAMES[other]} without proof ({misread}): the messages they stored from days 1 to 12 of a month "
+            "have day and month swapped, and this file stored them again on the right dates. "
+            + START_OVER.format("keep one copy of each", order))))
+    elif misread:
+        warnings.append(ParseWarning("dates", (
+            f"this file was read {ORDER_NAMES[order]}, {why}, but earlier files of the chat were read "
+            f"{ORDER_NAMES[other]} ({misread}): one of the two is wrong, and the messages from days 1 to 12 of a "
+            "month they share are stored under both readings. "
+            + START_OVER.format("keep one copy of each", "dmy (or mdy)"))))
+    return read, warnings
+
+
+def _first_message_key(first: ParsedMessage) -> str:
+    """The key of a chat no file name names, from its first message that has a sender (system lines such as the
+    encryption notice may share their time with other chats'): every re-export holds it, whoever joined since.
+    Day and month are sorted, so that a file whose dates read both ways keys the chat as one that proves the order.
+    """
+    stamp = first.timestamp
+    low, high = sorted((stamp.month, stamp.day))
+    return f"first:{first.sender}|{stamp.year}|{low}|{high}|{stamp:%H:%M:%S}"
+
+
 def _warnings(reader: _Reader, chat: ChatFile) -> Iterator[ParseWarning]:
     """What the user should hear about a file that parsed: or a ParseError when most of it did not."""
     if reader.misread_count:
@@ -414,18 +473,25 @@ class WhatsAppParser(Parser):
         except Exception:  # detection must never raise, whatever the file holds
             return 0.0
 
-    def parse(self, path: Path) -> Iterator[Event]:
-        # `chain` (C) hands out the messages of each batch: a generator passing them on one by one would
-        # cost time on every message. Nothing is read before the first event is asked for.
-        return chain.from_iterable(self._batches(path))
+    def parse(self, path: Path) -> Iterator[Event | DateOrderRead]:
+        return self.parse_with_history(path, None)
 
-    def _batches(self, path: Path) -> Iterator[Iterable[Event]]:
-        """The events in runs: the thread, its messages a block at a time, then what only the chat's end tells."""
+    def parse_with_history(self, path: Path, history: ChatHistory | None) -> Iterator[Event | DateOrderRead]:
+        """The events of one export, read as the corpus's earlier files of the chat were (see the module's doc).
+
+        `chain` (C) hands out the messages of each batch: a generator passing them on one by one would
+        cost time on every message. Nothing is read before the first event is asked for.
+        """
+        return chain.from_iterable(self._batches(path, history))
+
+    def _batches(self, path: Path, history: ChatHistory | None) -> Iterator[Iterable[Event | DateOrderRead]]:
+        """The events in runs: the thread and how its dates are read, its messages a block at a time, then what
+        only the chat's end tells."""
         try:
-            chat, reader, title = self._prepare(path)
+            chat, reader, title, date_order, date_warnings = self._prepare(path, history)
         except _READ_ERRORS as exc:
             raise _unreadable(path, exc) from exc
-        yield (ParsedThread(reader.key, self.platform, title),)
+        yield (ParsedThread(reader.key, self.platform, title), date_order, *date_warnings)
         for batch in reader.message_batches(chat.blocks()):
             reader.messages += len(batch)
             yield batch
@@ -433,8 +499,9 @@ class WhatsAppParser(Parser):
         closing.append(ParsedThread(reader.key, self.platform, title, reader.participants(), reader.is_group(title)))
         yield closing
 
-    def _prepare(self, path: Path) -> tuple[ChatFile, _Reader, str]:
-        """Find the chat text, sniff its layout, settle its date order and name the thread."""
+    def _prepare(self, path: Path, history: ChatHistory | None
+                 ) -> tuple[ChatFile, _Reader, str, DateOrderRead, list[ParseWarning]]:
+        """Find the chat text, sniff its layout, name the thread and settle its date order."""
         chat = ChatFile.locate(path)
         if chat is None:
             raise ParseError(path, "exactly one chat .txt (such as _chat.txt or 'WhatsApp Chat with NAME.txt') in it")
@@ -447,16 +514,23 @@ class WhatsAppParser(Parser):
         layout, first_header = sniffed
         shape = Shape.of(first_header)
         if year_first(first_header) or self.date_order == "ymd":
-            order: DateOrder = "ymd"
+            in_file: DateOrder | None = "ymd"
         else:
-            order = infer_date_order(chat.blocks(), layout, "dmy" if self.date_order == "auto" else self.date_order,
-                                     first_header)
+            in_file = infer_date_order(chat.blocks(), layout, first_header)
         title = key = chat.name()
-        if title is None:  # a renamed file: name the thread after who writes in it (costs one extra pass)
-            probe = _Reader(chat, "", shape, order)
-            for _ in probe.message_batches(chat.blocks()):
-                pass
+        if title is None:  # a renamed file, `_chat.txt` alone: key and title the thread by its messages (one more pass)
+            # Any order reads a file that proves none, and the key does not depend on it.
+            probe = _Reader(chat, "", shape, in_file or "dmy")
+            first = None
+            for batch in probe.message_batches(chat.blocks()):
+                first = first or next((m for m in batch if m.sender is not None), None)
             names = probe.participants()
             title = ", ".join(names) or path.stem
-            key = "participants:" + "|".join(sorted(names)) if names else title
-        return chat, _Reader(chat, key, shape, order), title
+            key = _first_message_key(first) if first else title
+            older_key = "participants:" + "|".join(sorted(names))  # how earlier versions keyed it
+            if history is not None and not history.has_thread(key) and history.has_thread(older_key):
+                key = older_key
+        earlier = history.date_orders(key) if history is not None else []
+        date_order, warnings = _settle_date_order(key, in_file, self.date_order, first_header["date"].strip(MARKS),
+                                                  earlier)
+        return chat, _Reader(chat, key, shape, date_order.order), title, date_order, warnings

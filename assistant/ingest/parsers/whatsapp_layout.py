@@ -9,8 +9,9 @@ may stand anywhere in a header (`3:34:09\u200e PM`, `3:34 PM \u200e- `); lines w
 first header's fall to the header regex, which allows them around every part.
 
 Whether `03/04/21` is the 3rd of April or March 4th is decided from the whole file: a first field above
-12 anywhere proves day-first, otherwise a second field above 12 proves month-first, otherwise the
-configured fallback applies. A cheap regex scan over large text blocks does this before parsing starts.
+12 anywhere proves day-first, otherwise a second field above 12 proves month-first, otherwise the file
+does not say (the parser then decides, and warns). A cheap regex scan over large text blocks does this
+before parsing starts.
 """
 
 from __future__ import annotations
@@ -155,8 +156,9 @@ def year_first(first_header: re.Match[str]) -> bool:
     return parts is not None and len(parts.group(1)) == 4
 
 
-def infer_date_order(blocks: Iterable[str], layout: Layout, fallback: DateOrder, first_header: re.Match[str]) -> DateOrder:
-    """Day or month first, from every header of the file (read as large blocks, not line by line).
+def infer_date_order(blocks: Iterable[str], layout: Layout, first_header: re.Match[str]) -> DateOrder | None:
+    """Day or month first, from every header of the file (read as large blocks, not line by line); None when
+    no date has a field above 12, so that both orders read the file.
 
     The proofs match ASCII digits; a file whose first date is written in other digits (Arabic-Indic,
     Persian...) is translated block by block (slow, so only then).
@@ -177,7 +179,7 @@ def infer_date_order(blocks: Iterable[str], layout: Layout, fallback: DateOrder,
         return "dmy"
     if seen_month_first or month_first.search(carry):
         return "mdy"
-    return fallback
+    return None
 
 
 class UnknownCalendarError(ValueError):

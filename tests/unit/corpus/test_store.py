@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant.corpus import Corpus, Kind, ParsedMessage, ParsedThread, ParseWarning
+from assistant.corpus.importing import DateOrderRead
 from assistant.corpus.store import CorpusError
 from assistant.ingest.base import ParseError
 
@@ -126,3 +127,19 @@ def test_warnings_are_reported_not_stored(corpus):
     assert [w.message for w in report.warnings] == ["corrupt MMS part skipped"]
     assert report.messages_added == 1
     assert corpus.messages(corpus.threads()[0].id)[0].kind is Kind.TEXT
+
+
+def test_how_a_files_dates_were_read_is_kept_for_later_files_of_the_chat(corpus):
+    def events(key, order, proven):
+        yield from _events([("Maya", "hi")], key=key)
+        yield DateOrderRead(key, order, proven)
+
+    corpus.import_events("a.txt", "sha-a", "whatsapp", events("chat-1", "dmy", False), BERLIN)
+    report = corpus.import_events("b.txt", "sha-b", "whatsapp", events("chat-1", "mdy", True), BERLIN)
+    corpus.import_events("c.txt", "sha-c", "whatsapp", events("chat-2", "mdy", True), BERLIN)
+    assert report.details()["date_orders"] == {"chat-1": {"order": "mdy", "proven": True}}
+    history = corpus.history("whatsapp", "whatsapp")
+    assert history.date_orders("chat-1") == [DateOrderRead("chat-1", "dmy", False, "a.txt"),
+                                             DateOrderRead("chat-1", "mdy", True, "b.txt")]
+    assert corpus.history("signal", "signal").date_orders("chat-1") == []
+    assert history.has_thread("chat-2") and not history.has_thread("chat-3")

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.corpus import Kind, ParsedMessage, ParsedThread, ParseWarning
+from assistant.corpus.importing import DateOrderRead
 from assistant.ingest.base import ParseError
 from assistant.ingest.parsers import whatsapp
 from assistant.ingest.parsers.whatsapp import WhatsAppParser, chat_name
@@ -172,9 +173,9 @@ def test_same_chat_gets_the_same_key_whatever_the_export(tmp_path, ios_zip):
     assert {split(p)[0][0].key for p in (txt, again, ios_zip)} == {"Sam Okafor"}
 
 
-def test_renamed_file_is_keyed_by_its_participants():
-    threads, _ = split(FIXTURES / "android_en_12h_mdy.txt")
-    assert threads[0].key == "participants:Alex Brandt|Maya Lopez"
+def test_renamed_file_is_keyed_by_its_first_message_with_a_sender():
+    threads, _ = split(FIXTURES / "android_en_12h_mdy.txt")  # the encryption notice before it has none
+    assert threads[0].key == "first:Maya Lopez|2022|1|9|09:14:00"
     assert threads[0].title == "Maya Lopez, Alex Brandt"
 
 
@@ -227,6 +228,15 @@ def test_ambiguous_dates_follow_the_setting(tmp_path):
     path = write(tmp_path / "c.txt", ["02/03/21, 10:00 - Maya: hi", "04/05/21, 10:00 - Alex: yo"])
     assert split(path)[1][0].timestamp == datetime(2021, 3, 2, 10, 0)  # auto: day first
     assert split(path, WhatsAppParser(date_order="mdy"))[1][0].timestamp == datetime(2021, 2, 3, 10, 0)
+
+
+def test_how_the_dates_were_read_is_told_and_a_guess_warned_about(tmp_path):
+    ambiguous = write(tmp_path / "WhatsApp Chat with Maya.txt", ["02/03/21, 10:00 - Maya: hi"])
+    proven = write(tmp_path / "WhatsApp Chat with Alex.txt", ["02/13/21, 10:00 - Alex: yo"])
+    guessed, shown = list(PARSER.parse(ambiguous)), list(PARSER.parse(proven))
+    assert DateOrderRead("Maya", "dmy", False) in guessed and DateOrderRead("Alex", "mdy", True) in shown
+    assert [w.location for w in guessed if isinstance(w, ParseWarning)] == ["dates"]
+    assert not any(isinstance(w, ParseWarning) for w in shown)
 
 
 def test_a_proof_in_the_file_beats_the_setting(tmp_path):
