@@ -12,6 +12,9 @@ one last, next to the conversation being drafted:
     Maya: who's in for friday?
     Me:
 
+When the model writes the other side's next message, each example ends with what they answered then:
+how they reply to words like yours.
+
 The conversation's own prompt (what training reads, and what feedback keeps) is the same with or
 without them: examples are what the model reads at drafting time, not part of a training example.
 """
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from assistant.prompting.budget import CHARS_PER_TOKEN
-from assistant.prompting.transcript import ME, break_control_text, header
+from assistant.prompting.transcript import ME, break_control_text, header, render_message
 
 EXAMPLE_CONTEXT_LINES = 3  # of an exchange's context: the message you answered and what led up to it
 
@@ -35,12 +38,14 @@ class PastExchange:
     day: date
     context: str  # `Name: text` lines, oldest first, as the index keeps them
     reply: str  # your messages, one line each, a line break inside one continuing on a tab-indented line
+    answer: str = ""  # what they answered next, shown when the model writes their side
 
 
 def render_example(exchange: PastExchange) -> str:
     context = exchange.context.split("\n")[-EXAMPLE_CONTEXT_LINES:] if exchange.context else []
     reply = [line if line.startswith("\t") else f"{ME}: {line}" for line in exchange.reply.split("\n")]
-    return "\n".join([header(exchange.platform, exchange.contact, exchange.day), *context, *reply])
+    answer = [render_message(exchange.contact, exchange.answer)] if exchange.answer else []
+    return "\n".join([header(exchange.platform, exchange.contact, exchange.day), *context, *reply, *answer])
 
 
 def with_examples(prompt: str, exchanges: Sequence[PastExchange], budget_tokens: int) -> str:

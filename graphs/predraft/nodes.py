@@ -271,7 +271,8 @@ def record(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
 
 def predict(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     """The other side's likeliest next message: what they answered when you sent words like these in an
-    alike exchange (`draft.past_answers`), else written by the model as "Name:"."""
+    alike exchange (`draft.past_answers`), else written by the model as "Name:", after the alike exchanges
+    with their answers (`draft.examples`)."""
     ctx = runtime.context
     other = state["other"]
     earlier, chain = _said_and_generated(state["context"])
@@ -282,7 +283,8 @@ def predict(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     if known:
         runtime.stream_writer({"step": state["step"], "candidate": PREDICTION_STREAM, "piece": " " + known[0]})
         return _predicted(state, runtime, [known[0]], "past") | {"alternatives": _alternatives(state, runtime, known[1:])}
-    prompt = transcript_prompt(state, ctx.settings, speaker=other)
+    prompt = model_prompt(transcript_prompt(state, ctx.settings, speaker=other), state.get("evidence", []),
+                          ctx.settings, answers=True)
     messages: list[str] = []
     for resample in range(ctx.settings.draft.resample_rounds + 1):
         options = predict_options(ctx.settings, speakers(state), other, resample)

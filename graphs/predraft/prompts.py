@@ -30,16 +30,17 @@ def transcript_prompt(state: ChainState, settings: Settings, speaker: str = ME) 
     return context_prompt(head, state["context"], settings.dataset, speaker)
 
 
-def model_prompt(prompt: str, evidence: list[EvidenceRecord], settings: Settings) -> str:
-    """What the model reads for your reply: your `draft.examples` most alike past exchanges, then `prompt`."""
-    shown = [past_exchange(e) for e in evidence[: settings.draft.examples]]
+def model_prompt(prompt: str, evidence: list[EvidenceRecord], settings: Settings, answers: bool = False) -> str:
+    """What the model reads: your `draft.examples` most alike past exchanges (with what the other side
+    answered then, for `answers`: the model writes their message), then `prompt`."""
+    shown = [past_exchange(e, answers) for e in evidence[: settings.draft.examples]]
     return with_examples(prompt, shown, settings.dataset.context_tokens)
 
 
-def past_exchange(evidence: EvidenceRecord) -> PastExchange:
+def past_exchange(evidence: EvidenceRecord, answer: bool) -> PastExchange:
     return PastExchange(platform=evidence["platform"], contact=evidence["contact"],
                         day=datetime.fromisoformat(evidence["timestamp"]).date(), context=evidence["context"],
-                        reply=evidence["reply"])
+                        reply=evidence["reply"], answer=evidence["answer"] if answer else "")
 
 
 def retrieval_query(turns: Sequence[Turn], n: int) -> str:

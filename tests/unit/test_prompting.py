@@ -116,3 +116,7 @@ def test_examples_come_before_the_prompt_closest_last_within_their_budget():
     # the best first while they fit: here only the closest; with no room, the prompt alone
     assert with_examples(prompt, [closest, other], budget_tokens=40) == shown.split("\n\n", 1)[1]
     assert with_examples(prompt, [closest, other], budget_tokens=5) == prompt
+    # for the model writing their side: what they answered then, in their name
+    answered = with_examples(prompt, [replace(other, answer="thank you!!")], budget_tokens=1000)
+    assert answered.startswith("### Telegram chat with Sam · Saturday 2023-05-06\nMe: <\u200beos> happy birthday!\n"
+                               "Sam: thank you!!\n\n###")

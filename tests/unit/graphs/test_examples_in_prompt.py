@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from graph_doubles import PAST_EXCHANGES, ListIndex, WordsEmbedder
+
 from assistant.config import load_settings
 from graphs.predraft.api import DraftChain
 
@@ -31,3 +35,17 @@ def test_none_shown_when_turned_off(data_dir, corpus, backend, index):
     with DraftChain(settings, backend=backend, index=index) as chain:
         view = chain.start("Maya")
         assert {prompt for prompt, _ in backend.calls} == {view.prompt}
+
+
+def test_the_model_writing_their_message_reads_what_they_answered_then(data_dir, corpus, backend):
+    answered = replace(PAST_EXCHANGES[0], answer="perfect, bring the speaker")
+    index = ListIndex([answered, *PAST_EXCHANGES[1:]], WordsEmbedder())
+    settings = load_settings(data_dir, {"draft": {"examples": 3, "past_replies": 0, "past_answers": False}})
+    with DraftChain(settings, backend=backend, index=index) as chain:
+        view = chain.start("Maya")
+        chain.resume(view.chain_id, "accept", chosen_index=0)
+        (predicting,) = [p for p, _ in backend.calls if p.endswith("\nMaya:")]
+        example = f"Me: {answered.reply}\n{answered.contact}: perfect, bring the speaker\n\n"
+        assert example in predicting  # their answer, in their name, after your reply
+        drafting = backend.calls[0][0]
+        assert "perfect, bring the speaker" not in drafting  # your drafts read your replies alone
