@@ -32,7 +32,7 @@ earlier message of the conversation or the chain.
 attribution with a 95% interval over resampled turns, so "beats" means beyond these turns' luck.
 
 Prints JSON. Usage: .venv/bin/python benchmarks/fidelity.py [--persona demo --persona falstaff]
-[--persona hamlet] [--max-turns 6] [--chain-depth 3] [--lora falstaff=PATH] [--work-dir DIR]
+[--persona hamlet] [--max-turns 6] [--chain-depth 3] [--lora falstaff=PATH] [--examples 3] [--work-dir DIR]
 """
 
 from __future__ import annotations
@@ -66,8 +66,12 @@ from training.examples import Example
 
 
 
-def prepare(settings: Settings, persona: Persona) -> None:
-    """What a new user runs: ingest, `me set`, `consent exclude`, `index`."""
+def prepare(persona: Persona, folder: Path, examples: int) -> Settings:
+    """A data dir in `folder` with what a new user runs: ingest, `me set`, `consent exclude`, `index`; the
+    persona's time zone and `draft.examples` (`--examples`: the default, 0, unless a run measures it)."""
+    ensure_data_dir(folder)
+    (folder / "predraft.toml").write_text(f'[ingest]\ntimezone = "{persona.timezone}"\n\n[draft]\nexamples = {examples}\n')
+    settings = load_settings(folder)
     with Corpus(settings.corpus_path) as corpus:
         result = ingest_paths(corpus, list(persona.exports), timezone=persona.timezone)
         if not result.ok:
@@ -76,6 +80,7 @@ def prepare(settings: Settings, persona: Persona) -> None:
         for name in persona.excluded:
             corpus.set_consent(name, excluded=True)
         ExchangeIndex(settings).update(corpus, PrivacyPolicy.from_settings(settings))
+    return settings
 
 
 def spread(items: list[Example], n: int) -> list[Example]:
@@ -145,10 +150,7 @@ def run_persona(
         seconds[phase] = round(time.perf_counter() - clock, 1)
         clock = time.perf_counter()
 
-    ensure_data_dir(folder)
-    (folder / "predraft.toml").write_text(f'[ingest]\ntimezone = "{persona.timezone}"\n')
-    settings = load_settings(folder)
-    prepare(settings, persona)
+    settings = prepare(persona, folder, args.examples)
     lap("ingest_and_index")
     with Corpus(settings.corpus_path) as corpus:
         build = build_dataset(corpus, settings)
@@ -227,6 +229,7 @@ def main() -> None:
     parser.add_argument("--chain-threads", type=int, default=3)
     parser.add_argument("--lora", action="append", type=persona_lora, default=[], metavar="PERSONA=PATH",
                         help="a GGUF LoRA trained on that persona's training split, for `lora` and `product_lora`")
+    parser.add_argument("--examples", type=int, default=0, help="draft.examples for every persona (default 0)")
     parser.add_argument("--work-dir", type=Path, help="kept afterwards (default: a temporary folder, removed)")
     args = parser.parse_args()
     args.lora = dict(args.lora)

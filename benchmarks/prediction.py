@@ -34,7 +34,7 @@ and recall per threshold on training-period pairs (the threshold with the best F
 held-out pairs.
 
 Prints JSON. Usage: .venv/bin/python benchmarks/prediction.py [--persona demo --persona falstaff]
-[--max-points 60] [--work-dir DIR]
+[--max-points 60] [--examples 3] [--work-dir DIR]
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.config import Settings, ensure_data_dir, load_settings
+from assistant.config import Settings
 from assistant.corpus.store import Corpus
 from assistant.models import load_backend
 from assistant.models.base import Backend
@@ -199,11 +199,9 @@ def rates(hit: list[bool], val: list[Point]) -> dict:
     }
 
 
-def run_persona(persona: Persona, folder: Path, backend: Backend | None, max_points: int) -> tuple[dict, Backend]:
-    ensure_data_dir(folder)
-    (folder / "predraft.toml").write_text(f'[ingest]\ntimezone = "{persona.timezone}"\n')
-    settings = load_settings(folder)
-    prepare(settings, persona)
+def run_persona(persona: Persona, folder: Path, backend: Backend | None, max_points: int,
+                examples: int) -> tuple[dict, Backend]:
+    settings = prepare(persona, folder, examples)
     with Corpus(settings.corpus_path) as corpus:
         cut = build_dataset(corpus, settings).split.cut
         every = points(corpus, settings)
@@ -249,11 +247,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persona", action="append", choices=PERSONAS, help="default: demo and falstaff")
     parser.add_argument("--max-points", type=int, default=60, help="validation points per persona, spread in time")
+    parser.add_argument("--examples", type=int, default=0, help="draft.examples for every persona (default 0)")
     parser.add_argument("--work-dir", type=Path, help="kept afterwards (default: a temporary folder, removed)")
     args = parser.parse_args()
     enforce_offline()
     personas = each_persona(args.persona or DEFAULT_PERSONAS, args.work_dir, "predraft-prediction-",
-                            lambda persona, folder, backend: run_persona(persona, folder, backend, args.max_points))
+                            lambda persona, folder, backend: run_persona(persona, folder, backend, args.max_points,
+                                                                        args.examples))
     out = {"machine": {"python": platform.python_version(), "cpu": platform.machine()}, "personas": personas}
     print(json.dumps(out, indent=2, ensure_ascii=False))
 
