@@ -113,8 +113,11 @@ def _table() -> dict[str, tuple[Kind, str | None, bool]]:
     return table | {f"{text}.": value for text, value in table.items() if not text.endswith((".", "。", ">"))}
 
 
+_PHRASES = _table()
+# Android's `null` for a view-once photo counts only as written: "Null" or "null." is someone typing.
+_AS_WRITTEN = {text: (MEDIA, "media", False) for text in _VARIANTS["null_media"]}
 # What a known sender's one-line text can be replaced by as it is (the reader's fast path).
-PLACEHOLDERS = _table()
+PLACEHOLDERS = _PHRASES | _AS_WRITTEN
 
 
 def _folded(text: str) -> str:
@@ -124,7 +127,7 @@ def _folded(text: str) -> str:
 
 # The same, found whatever the case and the spaces: apps and app versions capitalise some phrases
 # differently, and some write a no-break space inside them ("<Media\u00a0omitted>").
-_FOLDED = {_folded(text): value for text, value in PLACEHOLDERS.items()}
+_FOLDED = {_folded(text): value for text, value in _PHRASES.items()}
 _CALL_LINES = frozenset(_CALLS) | {f"{call}." for call in _CALLS}
 _EXACT = frozenset(PLACEHOLDERS) | _CALL_LINES
 # Cheap gates checked on every message before any regex: what a special text can start or end with.

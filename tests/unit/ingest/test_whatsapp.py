@@ -425,6 +425,26 @@ def test_czech_and_russian_android_lines_as_real_exports_write_them(tmp_path):
     assert messages[2].text == "https://maps.google.com/?q=50.08,14.42"
 
 
+def test_android_null_for_a_view_once_photo_is_media_only_as_written(tmp_path):
+    """Android has written `null` alone for a view-once photo (starkdmi/whats_json, russian_android.txt)."""
+    path = write(tmp_path / "WhatsApp Chat - Ivan.txt", [
+        "27.03.22 15:10 - Ivan: null",  # a new sender's first line: the classifying path
+        "27.03.22 15:10 - Ivan: the photo above was view once",
+        "27.03.22 15:11 - Ivan: null",  # a known sender's one-line text: the reader's fast path
+        "27.03.22 15:12 - Jana: Null",
+        "27.03.22 15:13 - Jana: null.",
+        "27.03.22 15:14 - Jana: null pointer again",
+    ])
+    events = list(PARSER.parse(path))
+    messages = [e for e in events if isinstance(e, ParsedMessage)]
+    assert [(m.sender, str(m.kind), m.media, m.text, m.unsent) for m in messages] == [
+        ("Ivan", "media", "media", "", False), ("Ivan", "text", None, "the photo above was view once", False),
+        ("Ivan", "media", "media", "", False), ("Jana", "text", None, "Null", False),
+        ("Jana", "text", None, "null.", False), ("Jana", "text", None, "null pointer again", False),
+    ]
+    assert not [e for e in events if isinstance(e, ParseWarning)]
+
+
 def test_arabic_ios_header_with_marks_arabic_digits_and_arabic_comma(tmp_path):
     path = write(tmp_path / "WhatsApp Chat - Layla.txt", [
         "\u200f[١٤\u200f/١٠\u200f/٢٠٢١، ٣:٣٤:٠٩ م] Layla: مرحبا",
