@@ -12,6 +12,7 @@ from assistant.cli.app import app, console_err
 from assistant.errors import PredraftError
 
 from assistant.cli import corpus_cmds  # noqa: E402,F401  ingest, formats, threads, me, stats
+from assistant.cli import sources_cmds  # noqa: E402,F401  sources, sources remove
 from assistant.cli import consent_cmds  # noqa: E402,F401  consent exclude, include, list
 from assistant.cli import retrieval_cmds  # noqa: E402,F401  index
 from assistant.cli import draft_cmds  # noqa: E402,F401  draft, watch

@@ -1,4 +1,5 @@
-"""Commands of the corpus stage: ingest, formats, threads, me, stats (consent: consent_cmds.py)."""
+"""Commands of the corpus stage: ingest, formats, threads, me, stats (sources: sources_cmds.py; consent:
+consent_cmds.py)."""
 
 from __future__ import annotations
 
@@ -66,14 +67,14 @@ def _report_line(r: ImportReport) -> str:
     if r.skipped:
         return f"{r.path}: already imported"
     changes = f"{r.messages_added:,} new" + (f", {r.messages_updated:,} updated" if r.messages_updated else "")
-    threads = f", {_count(r.threads, 'thread')}" if r.threads > 1 else ""
+    threads = f", {counted(r.threads, 'thread')}" if r.threads > 1 else ""
     span = f", {r.first[:10]} to {r.last[:10]}" if r.first and r.last else ""
     kinds = ", ".join(f"{kind} {n:,}" for kind, n in r.by_kind.items())
-    return (f"{r.path}: {r.format}, {_count(r.messages_seen, 'message')} ({changes}){threads}, "
-            f"{_count(len(r.senders), 'sender')}{span}" + (f" [{kinds}]" if kinds else ""))
+    return (f"{r.path}: {r.format}, {counted(r.messages_seen, 'message')} ({changes}){threads}, "
+            f"{counted(len(r.senders), 'sender')}{span}" + (f" [{kinds}]" if kinds else ""))
 
 
-def _count(n: int, noun: str) -> str:
+def counted(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 

@@ -143,6 +143,11 @@ class SourceImport:
         self.edits: list[tuple[ThreadState, str, str | None, int, str, str]] = []
         self.seen = self.added = self.updated = 0
 
+    @property
+    def thread_keys(self) -> list[tuple[str, str]]:
+        """(platform, key) of each thread the source named, whether or not it stored messages in it."""
+        return [(thread.handles.platform, key) for key, thread in self.threads.items()]
+
     def run(self, events: Iterable[Event | DateOrderRead]) -> None:
         for cls, run in groupby(events, type):
             if issubclass(cls, ParsedMessage):
@@ -168,13 +173,16 @@ class SourceImport:
             ).lastrowid
         else:
             thread_id = row[0]
-            known = json.loads(row[1])
-            merged = known + [p for p in t.participants if p not in known]
-            self.db.execute("UPDATE threads SET title = ?, is_group = max(is_group, ?), participants = ? WHERE id = ?",
-                            (t.title, int(t.is_group), json.dumps(merged), thread_id))
+            self._update_thread(thread_id, json.loads(row[1]), t)
         if t.key not in self.threads:
             handles = self.handles.get(t.platform) or self.handles.setdefault(t.platform, Handles(self.db, t.platform))
             self.threads[t.key] = ThreadState(thread_id, handles, existed=row is not None)
+
+    def _update_thread(self, thread_id: int, known: list[str], t: ParsedThread) -> None:
+        """The latest file names the thread: its title, and participants it adds to those known."""
+        merged = known + [p for p in t.participants if p not in known]
+        self.db.execute("UPDATE threads SET title = ?, is_group = max(is_group, ?), participants = ? WHERE id = ?",
+                        (t.title, int(t.is_group), json.dumps(merged), thread_id))
 
     def _write(self, thread_key: str, messages: list[ParsedMessage]) -> None:
         thread = self.threads.get(thread_key)
@@ -200,13 +208,17 @@ class SourceImport:
         self.db.executemany(insert_sql(thread.id, self.source_id, bound), rows)
         added = self.db.total_changes - before
         if added < len(messages) and any(ids):  # some were there already: their newer edits replace the old
-            before = self.db.total_changes
-            self.db.executemany(UPDATE_EDITED, ((text, int(e), int(u), thread.id, key) for text, e, u, key, i
-                                                in zip(texts, edited, unsent, keys, ids) if i))
-            self.updated += self.db.total_changes - before
+            self._update_edited(thread, texts, edited, unsent, keys, ids)
         self.seen += len(messages)
         self.added += added
         self.tally.add(senders, kinds, ms)
+
+    def _update_edited(self, thread: ThreadState, texts: list[str], edited: list[bool], unsent: list[bool],
+                       keys: list[str], ids: list[str | None]) -> None:
+        before = self.db.total_changes
+        self.db.executemany(UPDATE_EDITED, ((text, int(e), int(u), thread.id, key) for text, e, u, key, i
+                                            in zip(texts, edited, unsent, keys, ids) if i))
+        self.updated += self.db.total_changes - before
 
     def _replace_edited(self) -> None:
         """An edited message (without a platform id) replaces the text an earlier file of the chat stored for it.
@@ -259,6 +271,23 @@ class SourceImport:
             if count > 1:
                 keys[n] = content_key(senders[n], ms[n], kinds[n], texts[n], count)
         return keys
+
+
+class SourceRestore(SourceImport):
+    """A recorded source read again after another file was removed (see `assistant.corpus.sources`).
+
+    It only adds the messages it holds that are not stored; what is stored stays as it is: a newer export's
+    title, participants and edits are not put back to this file's older ones.
+    """
+
+    def _update_thread(self, thread_id: int, known: list[str], t: ParsedThread) -> None:
+        pass
+
+    def _update_edited(self, *_: object) -> None:
+        pass
+
+    def _replace_edited(self) -> None:
+        pass
 
 
 def _batches(messages: Iterator[ParsedMessage]) -> Iterator[list[ParsedMessage]]:

@@ -35,11 +35,14 @@ class ImportReport:
     last: str | None = None
     lines: int | None = None  # for chat logs: the file's lines, against which few messages are suspicious
     date_orders: list[DateOrderRead] = field(default_factory=list)  # how its dates were read, where a parser says
+    thread_keys: list[tuple[str, str]] = field(default_factory=list)  # (platform, key) of each thread it names
+    timezone: str | None = None  # the zone its times without an offset were read in
 
     def details(self) -> dict:
-        """What `sources.report` keeps for `stats --json`, and for reading later files of the same chats."""
+        """What `sources.report` keeps for `stats --json`, for reading later files of the same chats, and for
+        reading this one again as it was read (`predraft sources remove` of another file of its chats)."""
         details = {"by_kind": self.by_kind, "senders": self.senders, "first": self.first, "last": self.last,
-                   "lines": self.lines,
+                   "lines": self.lines, "thread_keys": self.thread_keys, "timezone": self.timezone,
                    "warnings": [{"location": w.location, "message": w.message} for w in self.warnings]}
         if self.date_orders:
             details["date_orders"] = {r.thread_key: {"order": r.order, "proven": r.proven} for r in self.date_orders}
@@ -67,6 +70,20 @@ class ChatHistory:
         return [DateOrderRead(thread_key, order, bool(proven), path) for path, order, proven in rows]
 
 
+@dataclass(frozen=True)
+class RecordedReading(ChatHistory):
+    """The history a recorded source is read again with: its own day/month orders, as settled, so that its
+    dates come out as they did at its import, whichever files of its chats came or went since."""
+
+    source_id: int = 0
+
+    def date_orders(self, thread_key: str) -> list[DateOrderRead]:
+        rows = self.db.execute(
+            """SELECT s.path, json_extract(d.value, '$.order') FROM sources s, json_each(s.report, '$.date_orders') d
+               WHERE s.id = ? AND d.key = ?""", (self.source_id, thread_key))
+        return [DateOrderRead(thread_key, order, True, path) for path, order in rows]
+
+
 class Corpus:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -91,14 +108,18 @@ class Corpus:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
+        """A transaction; inside another, a savepoint that rolls back alone (one file read again of several)."""
+        nested = self.db.in_transaction
+        self.db.execute("SAVEPOINT nested" if nested else "BEGIN IMMEDIATE")
         try:
             yield self.db
         except BaseException:
             if self.db.in_transaction:  # SQLite has rolled back already after some errors (a full disk)
-                self.db.execute("ROLLBACK")
+                self.db.execute("ROLLBACK TO nested" if nested else "ROLLBACK")
+                if nested:
+                    self.db.execute("RELEASE nested")
             raise
-        self.db.execute("COMMIT")
+        self.db.execute("RELEASE nested" if nested else "COMMIT")
 
     @contextmanager
     def bulk_load(self) -> Iterator[None]:
@@ -147,7 +168,8 @@ class Corpus:
             ).lastrowid
             job = SourceImport(db, path, source_id, local_tz, tally)
             job.run(events)
-            report.threads, report.date_orders = len(job.threads), job.date_orders
+            report.threads, report.date_orders, report.thread_keys = len(job.threads), job.date_orders, job.thread_keys
+            report.timezone = getattr(local_tz, "key", None)  # a ZoneInfo's name; a fixed offset is not recorded
             report.messages_seen, report.messages_added, report.messages_updated = job.seen, job.added, job.updated
             report.warnings = job.warnings + tally.warnings(job.seen, lines)
             report.by_kind, report.senders = tally.by_kind(), tally.senders()

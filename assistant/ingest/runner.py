@@ -316,7 +316,7 @@ def _ingest_root(corpus: Corpus, root: Path, fmt: str, local_tz: tzinfo, on_sour
             try:
                 result.reports.append(_store(corpus, source, local_tz))
             except Exception as exc:  # one bad source must not lose the others, nor show a traceback
-                result.failures.append(IngestFailure(source.display, _explain(exc, source)))
+                result.failures.append(IngestFailure(source.display, explain_failure(exc, source)))
                 if isinstance(exc, DatabaseFileError):
                     raise StopIngest from exc
 
@@ -340,7 +340,7 @@ def _store(corpus: Corpus, source: Source, local_tz: tzinfo) -> ImportReport:
                                 lines=lines if is_chat_log(source.path) else None)
 
 
-def _explain(exc: Exception, source: Source) -> str:
+def explain_failure(exc: Exception, source: Source) -> str:
     """A failed source's error, worded so that the user knows what to do; the transaction has rolled back."""
     if isinstance(exc, Unreadable | CorpusError):
         return str(exc)
@@ -356,3 +356,4 @@ def _explain(exc: Exception, source: Source) -> str:
     name = source.parser.name if source.parser else "the"
     return (f"{name} parser failed unexpectedly ({type(exc).__name__}: {exc}); "
             "nothing from this file was stored. Please report it with a redacted sample.")
+

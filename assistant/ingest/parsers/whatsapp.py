@@ -365,8 +365,8 @@ class _Reader:
 
 
 ORDER_NAMES = {"dmy": "day first", "mdy": "month first", "ymd": "year first"}
-START_OVER = ("An imported file cannot be removed: to {}, import the chat's exports into a new data dir with "
-              "`predraft --data-dir NEW_DIR ingest --date-order {} EXPORTS`.")
+START_OVER = ("To {}, take each misread file back and import it again: "
+              "`predraft sources remove FILE --yes && predraft ingest --date-order {} FILE`.")
 
 
 def _settle_date_order(key: str, in_file: DateOrder | None, setting: str, example: str,

@@ -47,7 +47,7 @@ def test_dates_that_read_both_ways_are_read_day_first_with_a_warning_saying_how_
     report = ingest(corpus, export(tmp_path / "c", UNPROVEN))
     (warning,) = date_warnings(report)
     assert "whether 10/01/21 is day or month first: it was read day first, the default" in warning
-    assert "`predraft --data-dir NEW_DIR ingest --date-order mdy EXPORTS`" in warning
+    assert "`predraft sources remove FILE --yes && predraft ingest --date-order mdy FILE`" in warning
     assert stored()[0].timestamp == datetime(2021, 1, 10, 9, 1, tzinfo=UTC)
 
 
