@@ -7,8 +7,8 @@ training prompt, an indexed exchange and the prompt `predraft draft` builds see 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 from typing import Literal, TypedDict
 
 from assistant.corpus.models import Kind, Message, Thread
@@ -62,17 +62,10 @@ def message_turns(messages: Iterable[Message], media: MediaRule) -> list[Turn]:
     return [Turn(speaker=speaker(m), text=text, source="corpus") for m in messages if (text := message_text(m, media))]
 
 
-def current_conversation(messages: Iterable[Message], gap_hours: float, now: datetime | None = None) -> list[Message]:
-    """The conversation going on now: the messages after the last silence longer than `gap_hours`.
-
-    At a given moment `now` that comes after such a silence there is none: a reply then starts a new
-    conversation, as training saw it. Without one (live drafting) the last conversation goes on, however
-    long ago it ended: whoever opens an old thread means to answer it."""
-    gap = timedelta(hours=gap_hours)
-    found = conversations(messages, gap)
-    if not found or (now is not None and now - found[-1][-1].timestamp > gap):
-        return []
-    return found[-1]
+def current_conversation(messages: Iterable[Message], gap_hours: float) -> list[Message]:
+    """The conversation going on now: the messages after the last silence longer than `gap_hours`."""
+    found = conversations(messages, timedelta(hours=gap_hours))
+    return found[-1] if found else []
 
 
 def other_speaker(thread: Thread, turns: Sequence[Turn], my_name: str, before: int | None = None) -> str:

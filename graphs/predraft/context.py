@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -64,6 +63,3 @@ class ChainContext:
     ledger: ChainLedger
     resources: Resources
     cancel: threading.Event | None = None  # set: generation stops and the chain lands at review
-    # The moment drafted for, when it is not now (a replay of a past turn): a reply after a long silence
-    # then starts a new conversation, as the dataset reads it.
-    at: datetime | None = None

@@ -64,7 +64,7 @@ def load_thread(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     me = ctx.corpus.me()
     messages = ctx.corpus.messages(thread.id)
     dataset = ctx.settings.dataset
-    current = current_conversation(messages, dataset.conversation_gap_hours, ctx.at)
+    current = current_conversation(messages, dataset.conversation_gap_hours)
     turns = message_turns(map(rules.message, current), dataset.media)  # the policy reads only what is shown
     other = other_speaker(thread, turns, me.name if me else "")
     last = messages[-1] if messages else None
@@ -78,7 +78,7 @@ def load_thread(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
         "header_date": state["as_of"] or (local_date(last) if last else datetime.now(UTC).date()).isoformat(),
         # Evidence comes from before this conversation: its own exchanges are in the prompt already (a past
         # reply of theirs would only echo it), and the thread's later ones are its future.
-        "since": (current[0].timestamp if current else ctx.at or datetime.now(UTC)).isoformat(),
+        "since": (current[0].timestamp if current else datetime.now(UTC)).isoformat(),
         "context": turns,
         "step": 0,
         "attempt": 0,
@@ -149,7 +149,6 @@ def draft(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     echoes = 0
     for resample in range(settings.draft.resample_rounds + 1):
         options = draft_options(settings, speakers(state) - {ME}, state["attempt"], resample)
-        tokens = [0] * n
 
         def on_piece(i: int, piece: str) -> None:
             runtime.stream_writer({"step": step, "candidate": i, "piece": piece})

@@ -62,7 +62,7 @@ class Replay:
 
     def _runtime(self, before: datetime) -> Runtime[ChainContext]:
         context = ChainContext(settings=self.settings, corpus=CorpusBefore(self.corpus, before),
-                               feedback=self.feedback, ledger=self.ledger, resources=self.resources, at=before)
+                               feedback=self.feedback, ledger=self.ledger, resources=self.resources)
         return Runtime(context=context, stream_writer=lambda _chunk: None)
 
     def run(self, thread_id: int, before: datetime, as_of: str | None, steps: tuple[Node, ...]) -> ChainState:
