@@ -31,6 +31,10 @@ earlier message of the conversation or the chain.
 `versus` sets each product system against every other, turn by turn: the gap in chrF and in judge
 attribution with a 95% interval over resampled turns, so "beats" means beyond these turns' luck.
 
+`by_confidence` groups the product's top drafts by the chain's confidence, in the buckets `predraft
+feedback stats` shows (chrF and judge per bucket): the offline check that the gate's number means
+something before any feedback exists.
+
 Prints JSON. Usage: .venv/bin/python benchmarks/fidelity.py [--persona demo --persona falstaff]
 [--persona hamlet] [--max-turns 6] [--chain-depth 3] [--lora falstaff=PATH] [--examples 3] [--work-dir DIR]
 """
@@ -47,6 +51,7 @@ from typing import Any
 
 from assistant.config import Settings, ensure_data_dir, load_settings
 from assistant.corpus.store import Corpus
+from assistant.feedback.stats import BUCKET_EDGES, bucket_of
 from assistant.ingest.runner import ingest_paths
 from assistant.models import Backend, GenerationOptions, load_backend
 from assistant.offline import enforce_offline
@@ -98,7 +103,20 @@ def product_draft(example: Example, replay: Replay) -> dict[str, Any]:
     model_top = next((c["text"] for c in state["candidates"] if c["source"] == "model"), "")
     return {"draft": top["text"] if top else "", "source": top["source"] if top else None, "model_top": model_top,
             "evidence_top": "\n".join(reply_messages(evidence[0]["reply"])) if evidence else "",
-            "suggest": state["suggest"], "prompt_matches": state["prompt"] == example.prompt}
+            "suggest": state["suggest"], "prompt_matches": state["prompt"] == example.prompt,
+            "confidence": state["confidence"]}
+
+
+def by_confidence(tops: list[dict], turns: list[Example], fidelity: Fidelity) -> list[dict]:
+    """The top drafts grouped by the chain's confidence in the buckets `predraft feedback stats` shows: if
+    confidence means anything, the drafts of a higher bucket are closer to what the user really wrote."""
+    groups: dict[int, list[int]] = {}
+    for i, top in enumerate(tops):
+        groups.setdefault(bucket_of(top["confidence"]), []).append(i)
+    return [{"from": BUCKET_EDGES[b], "to": BUCKET_EDGES[b + 1], "turns": len(rows),
+             "chrf": metrics.chrf([tops[i]["draft"] for i in rows], [turns[i].reply for i in rows]),
+             "judge_attribution": fidelity.judge.attribution([tops[i]["draft"] for i in rows])}
+            for b, rows in sorted(groups.items())]
 
 
 def system_scores(drafts: list[str], turns: list[Example], fidelity: Fidelity) -> dict:
@@ -196,6 +214,7 @@ def run_persona(
             systems[name]["suggested"] = fmean(p["suggest"] for p in tops)
             systems[name]["prompt_as_in_training"] = fmean(p["prompt_matches"] for p in tops)
             systems[name]["past_reply_on_top"] = fmean(p["source"] == "past" for p in tops)
+            systems[name]["by_confidence"] = by_confidence(tops, turns, fidelity)
     report = {
         "versus": {name: versus(name, {k: v for k, v in drafts.items() if k != "real"}, [e.reply for e in turns],
                                 fidelity.judge)

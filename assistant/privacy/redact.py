@@ -240,7 +240,7 @@ _ADDRESS = re.compile(
             rf"{_EN_NUMBER}(?:{_EN_CAP_WORD}\s+){{0,2}}{_EN_CAP_WORD}\s+{_EN_SUFFIX_STRICT}",
             # Hauptstraße 5, Kaiser-Wilhelm-Str. 12a, Berliner Allee 3 (a word ending in a street type)
             rf"(?<!\w)(?:[A-ZÄÖÜ][\wäöüß]+\s)?[A-Za-zÄÖÜäöü][\wäöüß-]*{_DE_SUFFIX}\d{{1,4}}\s?[a-z]?(?![\w])",
-            rf"(?<!\w)[A-ZÄÖÜ][\wäöüß-]+(?:er|es)\s(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|Ring)\s*\d{{1,4}}[a-z]?(?!\w)",
+            r"(?<!\w)[A-ZÄÖÜ][\wäöüß-]+(?:er|es)\s(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|Ring)\s*\d{1,4}[a-z]?(?!\w)",
             # Calle Mayor 12, Avenida de la Constitución, 3, C/ Alcalá 45, 2º B
             rf"(?<!\w){_ES_TYPE}\s+(?:{_CONNECTOR}\s+)*{_CAP}(?:\s+(?:{_CONNECTOR}|{_CAP})){{0,4}},?\s*(?:n[º°o]\.?\s*)?"
             r"\d{1,4}(?:,?\s*\d{1,2}[º°ª]\s?[A-Z]?\b)?",
