@@ -23,6 +23,9 @@ Systems:
   includes the alternatives' searches);
 - `retrieval_top3`: what came next at the three most similar past points.
 
+`within_reach` counts the points whose target some training-period answer matches by the hit rule:
+the ceiling of any system that predicts from past messages.
+
 Depth 1 is one prediction; depth 2 counts two hits in a row at consecutive points of one
 conversation (the second pre-draft is only served when the first prediction came true). Rates are
 given overall and for short targets (at most 5 words), with the seconds spent per hit.
@@ -135,6 +138,16 @@ def retrieval_guesses(train: list[Point], val: list[Point], embed, k: int = 1) -
     return [_distinct([train[int(i)].target for i in np.argsort(-(known @ q))], k) for q in asked]
 
 
+def within_reach(train: list[Point], val: list[Point], embed, threshold: float) -> int:
+    """Points whose target some training-period answer matches by the hit rule (an oracle's pick among
+    them): the most that any prediction drawn from past messages can hit."""
+    past = sorted({p.target for p in train})
+    if not past or not val:
+        return 0
+    best = (embed([p.target for p in val]) @ embed(past).T).max(axis=1)
+    return int((best >= threshold).sum())
+
+
 def _distinct(texts: list[str], k: int) -> list[str]:
     return list(dict.fromkeys(t for t in texts if t.strip()))[:k]
 
@@ -238,6 +251,7 @@ def run_persona(persona: Persona, folder: Path, backend: Backend | None, max_poi
         systems[name]["seconds"] = round(spent, 1)
         systems[name]["seconds_per_hit"] = round(spent / systems[name]["hits"], 1) if systems[name]["hits"] else None
     report = {"train_points": len(train), "val_points": len(val), "hit_similarity": threshold,
+              "within_reach": within_reach(train, val, embed, threshold),
               "cut": cut.isoformat() if cut else None, "systems": systems,
               "hit_rule": calibrate(train, [p for p in every if cut is not None and p.when >= cut], embed)}
     return report, backend
