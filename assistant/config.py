@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, NonNegativeInt, PositiveInt, ValidationError
+from pydantic import BaseModel, ConfigDict, NonNegativeFloat, NonNegativeInt, PositiveInt, ValidationError
 
 from assistant.errors import PredraftError
 
@@ -107,6 +107,7 @@ class DraftSettings(_Section):
     prediction_hit_similarity: float
     predraft_min_hit_rate: float
     similarity_weight: float
+    length_weight: NonNegativeFloat
     predict_temperature: float
     resample_rounds: int
     past_replies: int

@@ -6,6 +6,9 @@ A candidate's score mixes two signals, each in [0, 1]:
 - style: for a model sample, the highest cosine between it and what the user really wrote in
   similar past exchanges (the evidence); for one of those past replies itself, how alike its
   exchange was to this one. Negative cosines count as 0.
+The score is then weighed by how usual the candidate's length is for your replies in those
+exchanges (`length_fit`, to the power `draft.length_weight`): a two-word answer where you wrote
+paragraphs, or a speech where you wrote "ok", is not how you would answer.
 The top score is the chain's confidence. Without evidence only fluency is left to go on; from a
 model server that returns no log-probabilities (Ollama's OpenAI API), only style.
 """
@@ -26,6 +29,9 @@ from graphs.predraft.state import Draft, EvidenceRecord, RankedCandidate
 # theirs now: on the bundled persona's held-out points 50 hits as often as any lower bar (12 of 31),
 # near-copies only (90) 7 (docs/fidelity.md).
 PAST_ANSWER_SIMILARITY = 50
+# How far from your usual length a candidate may stray at little cost, in natural-log units of characters:
+# one unit is a factor of e (about 2.7) shorter or longer, where the fit is exp(-1/2) = 0.61.
+LENGTH_SPREAD = 1.0
 
 
 def distinct_drafts(drafts: Sequence[Draft]) -> list[Draft]:
@@ -60,6 +66,15 @@ def past_replies(
         if messages and not is_echo("\n".join(messages), said, chain):
             found.append(Draft(messages=messages, source="past", evidence_id=e["id"]))
     return found
+
+
+def length_fit(chars: int, usual_chars: Sequence[int]) -> float:
+    """How usual a length of `chars` is beside your replies' `usual_chars`: a bell on the log of the length,
+    centred on their mean log (lengths vary by factors, not by amounts), LENGTH_SPREAD wide; 1 with none."""
+    if not usual_chars:
+        return 1.0
+    centre = sum(math.log(max(n, 1)) for n in usual_chars) / len(usual_chars)
+    return math.exp(-((math.log(max(chars, 1)) - centre) ** 2) / (2 * LENGTH_SPREAD**2))
 
 
 def score(mean_logprob: float | None, similarity: float, similarity_weight: float, has_evidence: bool) -> float:
@@ -100,20 +115,29 @@ def rank(
     similarities: Sequence[float],
     similarity_weight: float,
     has_evidence: bool,
+    usual_chars: Sequence[int] = (),
+    length_weight: float = 0.0,
 ) -> list[RankedCandidate]:
     """Candidates best first; `logprobs[i]` is draft i's (total log-prob, tokens) as the user's reply,
-    None when the model server cannot score."""
+    None when the model server cannot score; `usual_chars` the lengths of your replies in the evidence."""
     ranked: list[RankedCandidate] = []
     for i, (d, sim) in enumerate(zip(drafts, similarities, strict=True)):
         mean = logprobs[i][0] / max(logprobs[i][1], 1) if logprobs is not None else None
+        text = "\n".join(d["messages"])
+        fit = length_fit(len(text), usual_chars) ** length_weight
         ranked.append(
             RankedCandidate(
-                text="\n".join(d["messages"]), messages=list(d["messages"]), logprob=mean, similarity=sim,
-                score=score(mean, sim, similarity_weight, has_evidence), source=d["source"],
+                text=text, messages=list(d["messages"]), logprob=mean, similarity=sim,
+                score=score(mean, sim, similarity_weight, has_evidence) * fit, source=d["source"],
                 evidence_id=d["evidence_id"],
             )
         )
     return sorted(ranked, key=lambda c: c["score"], reverse=True)
+
+
+def reply_lengths(evidence: Sequence[EvidenceRecord]) -> list[int]:
+    """The length of your reply in each evidence exchange, as a candidate's is counted (messages joined)."""
+    return [len("\n".join(reply_messages(e["reply"]))) for e in evidence]
 
 
 def confidence(candidates: Sequence[RankedCandidate]) -> float:

@@ -260,7 +260,8 @@ class UnscoredBackend(ScriptedBackend):
 
 
 def test_a_server_without_log_probabilities_still_drafts_ranked_by_style(settings, corpus, index):
-    with DraftChain(settings, backend=UnscoredBackend(), index=index) as chain:
+    style_alone = settings.model_copy(update={"draft": settings.draft.model_copy(update={"length_weight": 0.0})})
+    with DraftChain(style_alone, backend=UnscoredBackend(), index=index) as chain:
         view = chain.start("Maya")
     assert view.status == "awaiting_review" and view.candidates
     assert all(c.logprob is None for c in view.candidates)

@@ -6,10 +6,12 @@ import pytest
 from graphs.predraft.ranking import (
     confidence,
     distinct_drafts,
+    length_fit,
     max_similarities,
     past_answers,
     past_replies,
     rank,
+    reply_lengths,
     score,
 )
 from graphs.predraft.state import Draft, EvidenceRecord
@@ -116,3 +118,24 @@ def test_k_past_answers_come_likeliest_first_and_each_once():
     assert past_answers(found, "thanks so much!", [], [], 3) == ["anytime!", "perfect", "drive safe"]
     assert past_answers(found, "thanks so much!", [], [], 2) == ["anytime!", "perfect"]
     assert past_answers(found, "thanks so much!", [], [], 0) == []
+
+
+def test_length_fit_is_a_bell_on_the_log_of_the_length_around_your_replies():
+    assert length_fit(40, []) == 1.0  # no evidence: length says nothing
+    assert length_fit(20, [10, 40]) == pytest.approx(1.0)  # the geometric mean of 10 and 40
+    assert length_fit(54, [10, 40]) == pytest.approx(math.exp(-math.log(54 / 20) ** 2 / 2))  # ~e times longer
+    assert length_fit(40, [10, 40]) == pytest.approx(length_fit(10, [10, 40]))  # twice as long as twice as short
+    assert length_fit(0, [10]) == length_fit(1, [10])  # an empty text is as short as one character
+
+
+def test_a_draft_of_your_usual_length_wins_a_tie_and_weight_zero_ignores_length():
+    speech = "I will tell thee, Hal, the whole tale of the men in buckram, every one of them"
+    drafts = [sample("ay"), sample(speech)]
+    usual = reply_lengths([evidence("1:1", speech.upper(), 0.9), evidence("1:2", speech[:60] + "\n\tmore", 0.8)])
+    assert usual == [len(speech), 65]  # a continuation line is part of the message it continues
+    both = {"logprobs": [(-1.0, 1), (-10.0, 10)], "similarities": [0.5, 0.5], "similarity_weight": 0.5,
+            "has_evidence": True}
+    ranked = rank(drafts, **both, usual_chars=usual, length_weight=0.5)
+    assert [c["text"] for c in ranked] == [speech, "ay"]
+    assert ranked[1]["score"] < score(-1.0, 0.5, 0.5, True) * 0.5  # "ay" is ~35 times shorter than they were
+    assert [c["text"] for c in rank(drafts, **both, usual_chars=usual, length_weight=0.0)] == ["ay", speech]
