@@ -15,7 +15,7 @@ from rich.table import Table
 from assistant.cli.app import PEOPLE, app, console, state
 from assistant.config import Settings
 from assistant.corpus.store import Corpus
-from assistant.privacy import PrivacyPolicy, exclusions, read_rules
+from assistant.privacy import Exclusions, PrivacyPolicy, exclusions, read_rules
 
 consent_app = typer.Typer(help="Keep contacts who did not consent out of training data, the retrieval index and drafts.",
                           no_args_is_help=True)
@@ -74,16 +74,9 @@ def _forget(settings: Settings, corpus: Corpus) -> list[tuple[str, str]]:
         finally:
             store.close()
     if settings.checkpoints_path.is_file():
-        from assistant.tui.models.autosave import EditAutosave
-        from graphs.predraft.forget import forget_chains  # LangGraph: loaded only when there are chains
-
-        chains, predictions = forget_chains(settings, excluded)
-        edits = EditAutosave(settings.data_dir)
-        unsent = [e for e in edits.pending() if e.chain_id in chains]
-        for edit in unsent:
-            edits.discard(edit.chain_id, edit.step)
-        changes.append(("chains", f"{len(chains)} deleted, with {predictions} prediction outcomes and "
-                                  f"{len(unsent)} edits in progress"))
+        chains, predictions, unsent = forget_chains_and_edits(settings, excluded)
+        changes.append(("chains", f"{chains} deleted, with {predictions} prediction outcomes and "
+                                  f"{unsent} edits in progress"))
     removed = remove_datasets_holding(settings, corpus)
     changes.append(("datasets", "removed: " + ", ".join(removed) + "; `predraft dataset build --name NAME` rebuilds one"
                     if removed else "none held them"))
@@ -92,6 +85,20 @@ def _forget(settings: Settings, corpus: Corpus) -> list[tuple[str, str]]:
         result = write_feedback_export(usable_decisions(settings.feedback_path, corpus, policy, settings.dataset.gap), export)
         changes.append(("feedback export", f"written again: {result.sft} SFT examples, {result.pairs} preference pairs"))
     return changes
+
+
+def forget_chains_and_edits(settings: Settings, excluded: Exclusions) -> tuple[int, int, int]:
+    """Delete the chains that hold what `excluded` names, their prediction outcomes and the review's unsent
+    edits in them; how many of each. Only where chains are stored (`settings.checkpoints_path`)."""
+    from assistant.tui.models.autosave import EditAutosave
+    from graphs.predraft.forget import forget_chains  # LangGraph: loaded only when there are chains
+
+    chains, predictions = forget_chains(settings, excluded)
+    edits = EditAutosave(settings.data_dir)
+    unsent = [e for e in edits.pending() if e.chain_id in chains]
+    for edit in unsent:
+        edits.discard(edit.chain_id, edit.step)
+    return len(chains), predictions, len(unsent)
 
 
 @consent_app.command("include")

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assistant.cli.app import COLLECT, app, console, console_err, state
+from assistant.cli.consent_cmds import forget_chains_and_edits
 from assistant.cli.corpus_cmds import counted
 from assistant.config import Settings
 from assistant.corpus.sources import RemovalOutcome, RemovalPlan, SourceRecord, ThreadRef, list_sources
@@ -172,14 +173,8 @@ def _forget_removed(settings: Settings, thread_ids: set[int]) -> list[tuple[str,
         except (BusyError, IndexError_) as exc:  # the corpus is changed already: say what is left to do
             changes.append(("index", f"not changed ({exc}); `predraft index --rebuild` builds it without them"))
     if settings.checkpoints_path.is_file():
-        from assistant.tui.models.autosave import EditAutosave
-        from graphs.predraft.forget import forget_chains  # LangGraph: loaded only when there are chains
-
-        chains, predictions = forget_chains(settings, threads)
-        edits = EditAutosave(settings.data_dir)
-        for edit in [e for e in edits.pending() if e.chain_id in chains]:
-            edits.discard(edit.chain_id, edit.step)
-        changes.append(("chains", f"{len(chains)} drafted in or showing these threads deleted, with {predictions} "
+        chains, predictions, _ = forget_chains_and_edits(settings, threads)
+        changes.append(("chains", f"{chains} drafted in or showing these threads deleted, with {predictions} "
                                   "prediction outcomes"))
     changes += _named_stores(settings, thread_ids)
     return changes
