@@ -108,6 +108,7 @@ class DraftSettings(_Section):
     predraft_min_hit_rate: float
     similarity_weight: float
     length_weight: NonNegativeFloat
+    agreement_weight: NonNegativeFloat
     predict_temperature: float
     resample_rounds: int
     past_replies: int

@@ -191,8 +191,10 @@ def rank(state: ChainState, runtime: Runtime[ChainContext]) -> dict:
     styles = iter(sample_style)
     similarities = [exchange_similarity[d["evidence_id"]] if d["source"] == "past" else next(styles)
                     for d in drafts]
-    candidates = ranking.rank(drafts, logprobs, similarities, ctx.settings.draft.similarity_weight, bool(replies),
-                              ranking.reply_lengths(state["evidence"]), ctx.settings.draft.length_weight)
+    draft_settings = ctx.settings.draft
+    candidates = ranking.rank(drafts, logprobs, similarities, draft_settings.similarity_weight, bool(replies),
+                              ranking.reply_texts(state["evidence"]), draft_settings.length_weight,
+                              draft_settings.agreement_weight)
     update: dict = {"candidates": candidates}
     if state["predicted_incoming"] is not None and state["incoming"] is None:
         update["predraft"] = candidates  # drafted against the prediction: what a hit will serve
@@ -328,8 +330,8 @@ def _alternatives(state: ChainState, runtime: Runtime[ChainContext], texts: list
         if past:
             match = {e["id"]: e["similarity"] for e in evidence}
             candidates = ranking.rank(past, None, [match[d["evidence_id"]] for d in past],
-                                      draft_settings.similarity_weight, True, ranking.reply_lengths(evidence),
-                                      draft_settings.length_weight)
+                                      draft_settings.similarity_weight, True, ranking.reply_texts(evidence),
+                                      draft_settings.length_weight, draft_settings.agreement_weight)
             found.append(Alternative(text=text, vector=vector.tolist(), evidence=evidence, candidates=candidates))
     return found
 

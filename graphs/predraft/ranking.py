@@ -8,7 +8,10 @@ A candidate's score mixes two signals, each in [0, 1]:
   exchange was to this one. Negative cosines count as 0.
 The score is then weighed by how usual the candidate's length is for your replies in those
 exchanges (`length_fit`, to the power `draft.length_weight`): a two-word answer where you wrote
-paragraphs, or a speech where you wrote "ok", is not how you would answer.
+paragraphs, or a speech where you wrote "ok", is not how you would answer. And by how much it says
+what you said in them (`agreement`, to the power `draft.agreement_weight`, relative to the candidate
+that agrees most): of your replies to alike messages, the one that shares most with the others is the
+one you tend to write, and a sample that shares nothing with any of them is not.
 The top score is the chain's confidence. Without evidence only fluency is left to go on; from a
 model server that returns no log-probabilities (Ollama's OpenAI API), only style.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 
@@ -77,6 +81,24 @@ def length_fit(chars: int, usual_chars: Sequence[int]) -> float:
     return math.exp(-((math.log(max(chars, 1)) - centre) ** 2) / (2 * LENGTH_SPREAD**2))
 
 
+@cache
+def _chrf():
+    from sacrebleu.metrics import CHRF  # imported when first ranked: sacrebleu takes ~0.2 s to import
+
+    # beta 1: precision and recall count alike, so a long text does not agree by holding every n-gram.
+    return CHRF(beta=1)
+
+
+def agreement(text: str, replies: Sequence[str]) -> float | None:
+    """How much `text` says what your `replies` in the alike exchanges say: its mean character n-gram
+    F-score (chrF, 0-1) against each of them but itself. None where fewer than two replies leave nothing
+    to agree with."""
+    others = [r for r in replies if r.strip() != text.strip()]
+    if len(replies) < 2 or not others:
+        return None
+    return sum(_chrf().sentence_score(text, [r]).score for r in others) / (100 * len(others))
+
+
 def score(mean_logprob: float | None, similarity: float, similarity_weight: float, has_evidence: bool) -> float:
     if mean_logprob is None:  # the server gives no log-probabilities: style alone, nothing without evidence
         return max(similarity, 0.0) if has_evidence else 0.0
@@ -115,29 +137,35 @@ def rank(
     similarities: Sequence[float],
     similarity_weight: float,
     has_evidence: bool,
-    usual_chars: Sequence[int] = (),
+    evidence_replies: Sequence[str] = (),
     length_weight: float = 0.0,
+    agreement_weight: float = 0.0,
 ) -> list[RankedCandidate]:
     """Candidates best first; `logprobs[i]` is draft i's (total log-prob, tokens) as the user's reply,
-    None when the model server cannot score; `usual_chars` the lengths of your replies in the evidence."""
+    None when the model server cannot score; `evidence_replies` your replies in the evidence exchanges."""
+    texts = ["\n".join(d["messages"]) for d in drafts]
+    usual_chars = [len(r) for r in evidence_replies]
+    agreements = [agreement(t, evidence_replies) if agreement_weight else None for t in texts]
+    most = max((a for a in agreements if a is not None), default=0.0)
     ranked: list[RankedCandidate] = []
-    for i, (d, sim) in enumerate(zip(drafts, similarities, strict=True)):
+    for i, (d, text, sim) in enumerate(zip(drafts, texts, similarities, strict=True)):
         mean = logprobs[i][0] / max(logprobs[i][1], 1) if logprobs is not None else None
-        text = "\n".join(d["messages"])
         fit = length_fit(len(text), usual_chars) ** length_weight
+        # Relative to the best, so the top candidate keeps the score (and the gate its scale) of its own signals.
+        agrees = (agreements[i] / most) ** agreement_weight if agreements[i] is not None and most > 0 else 1.0
         ranked.append(
             RankedCandidate(
                 text=text, messages=list(d["messages"]), logprob=mean, similarity=sim,
-                score=score(mean, sim, similarity_weight, has_evidence) * fit, source=d["source"],
+                score=score(mean, sim, similarity_weight, has_evidence) * fit * agrees, source=d["source"],
                 evidence_id=d["evidence_id"],
             )
         )
     return sorted(ranked, key=lambda c: c["score"], reverse=True)
 
 
-def reply_lengths(evidence: Sequence[EvidenceRecord]) -> list[int]:
-    """The length of your reply in each evidence exchange, as a candidate's is counted (messages joined)."""
-    return [len("\n".join(reply_messages(e["reply"]))) for e in evidence]
+def reply_texts(evidence: Sequence[EvidenceRecord]) -> list[str]:
+    """Your reply in each evidence exchange, as a candidate's text is written (messages joined)."""
+    return ["\n".join(reply_messages(e["reply"])) for e in evidence]
 
 
 def confidence(candidates: Sequence[RankedCandidate]) -> float:

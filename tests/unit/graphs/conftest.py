@@ -13,7 +13,9 @@ from tests.worlds.tiny import build_corpus
 @pytest.fixture
 def settings(data_dir):
     # past_replies = 0: these tests follow the model's samples; test_past_replies.py covers the rest.
-    return load_settings(data_dir, {"draft": {"confidence_threshold": 0.2, "past_replies": 0}})
+    # agreement_weight = 0: the scripted flows were written before it; test_chain.py checks it reorders.
+    return load_settings(data_dir, {"draft": {"confidence_threshold": 0.2, "past_replies": 0,
+                                              "agreement_weight": 0.0}})
 
 
 @pytest.fixture

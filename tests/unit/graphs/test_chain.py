@@ -18,6 +18,17 @@ from training.examples import thread_examples
 FIRST_DRAFTS = ["can't tonight, sorry", "sounds good, see you at 8", "sure! bringing snacks"]
 
 
+def test_the_draft_that_says_what_you_said_before_comes_first(settings, corpus, backend, index):
+    # you answered "are you coming tonight?" with "sounds good, see you at 9": of the scripted samples the one
+    # that shares most with your replies in the evidence rises above "can't tonight, sorry", first without it
+    agreeing = settings.model_copy(update={"draft": settings.draft.model_copy(update={"agreement_weight": 1.0})})
+    with DraftChain(agreeing, backend=backend, index=index) as chain:
+        view = chain.start("Maya")
+    assert [c.text for c in view.candidates][0] == "sounds good, see you at 8"
+    assert sorted(c.text for c in view.candidates) == sorted(FIRST_DRAFTS)
+    assert view.confidence == view.candidates[0].score
+
+
 def _decisions(chain: DraftChain) -> list:
     return list(chain.feedback.decisions())
 

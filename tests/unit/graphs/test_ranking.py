@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from graphs.predraft.ranking import (
+    agreement,
     confidence,
     distinct_drafts,
     length_fit,
@@ -11,7 +12,7 @@ from graphs.predraft.ranking import (
     past_answers,
     past_replies,
     rank,
-    reply_lengths,
+    reply_texts,
     score,
 )
 from graphs.predraft.state import Draft, EvidenceRecord
@@ -131,11 +132,33 @@ def test_length_fit_is_a_bell_on_the_log_of_the_length_around_your_replies():
 def test_a_draft_of_your_usual_length_wins_a_tie_and_weight_zero_ignores_length():
     speech = "I will tell thee, Hal, the whole tale of the men in buckram, every one of them"
     drafts = [sample("ay"), sample(speech)]
-    usual = reply_lengths([evidence("1:1", speech.upper(), 0.9), evidence("1:2", speech[:60] + "\n\tmore", 0.8)])
-    assert usual == [len(speech), 65]  # a continuation line is part of the message it continues
+    usual = reply_texts([evidence("1:1", speech.upper(), 0.9), evidence("1:2", speech[:60] + "\n\tmore", 0.8)])
+    assert usual == [speech.upper(), speech[:60] + "\nmore"]  # as a candidate is written: no continuation tab
     both = {"logprobs": [(-1.0, 1), (-10.0, 10)], "similarities": [0.5, 0.5], "similarity_weight": 0.5,
             "has_evidence": True}
-    ranked = rank(drafts, **both, usual_chars=usual, length_weight=0.5)
+    ranked = rank(drafts, **both, evidence_replies=usual, length_weight=0.5)
     assert [c["text"] for c in ranked] == [speech, "ay"]
     assert ranked[1]["score"] < score(-1.0, 0.5, 0.5, True) * 0.5  # "ay" is ~35 times shorter than they were
-    assert [c["text"] for c in rank(drafts, **both, usual_chars=usual, length_weight=0.0)] == ["ay", speech]
+    assert [c["text"] for c in rank(drafts, **both, evidence_replies=usual, length_weight=0.0)] == ["ay", speech]
+
+
+def test_agreement_is_the_mean_chrf_against_your_other_replies_in_the_evidence():
+    replies = ["yes! see you at 7", "yes! 7 works", "can't tonight, sorry"]
+    assert agreement("yes! 7 it is", replies) > agreement("the quarterly report is attached", replies)
+    # a past reply is compared with your other replies, not with itself
+    assert agreement("yes! 7 works", replies) == pytest.approx(agreement("yes! 7 works", [replies[0], replies[2]]))
+    assert 0 < agreement("yes! 7 works", replies) < 1
+    assert agreement("ok", ["ok", "ok "]) is None and agreement("ok", ["fine"]) is None  # nothing to agree with
+
+
+def test_the_candidate_that_says_what_you_said_wins_and_keeps_its_own_score():
+    drafts = [sample("the quarterly report is attached"), sample("yes! 7 it is")]
+    usual = ["yes! see you at 7", "yes! 7 works", "can't tonight, sorry"]
+    even = {"logprobs": [(-1.0, 1), (-1.0, 1)], "similarities": [0.5, 0.5], "similarity_weight": 0.5,
+            "has_evidence": True, "evidence_replies": usual}
+    ranked = rank(drafts, **even, agreement_weight=1.0)
+    assert [c["text"] for c in ranked] == ["yes! 7 it is", "the quarterly report is attached"]
+    assert ranked[0]["score"] == pytest.approx(score(-1.0, 0.5, 0.5, True))  # relative to the best: the gate's scale
+    assert ranked[1]["score"] < ranked[0]["score"] / 2
+    ties = rank(drafts, **even, agreement_weight=0.0)
+    assert ties[0]["score"] == ties[1]["score"]  # weight 0: agreement does not count
