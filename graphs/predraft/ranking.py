@@ -91,8 +91,8 @@ def _chrf():
 
 def agreement(text: str, replies: Sequence[str]) -> float | None:
     """How much `text` says what your `replies` in the alike exchanges say: its mean character n-gram
-    F-score (chrF, 0-1) against each of them but itself. None where fewer than two replies leave nothing
-    to agree with."""
+    F-score (chrF, 0-1) against each of them but itself. None where there are fewer than two replies, or
+    none but itself: nothing to agree with."""
     others = [r for r in replies if r.strip() != text.strip()]
     if len(replies) < 2 or not others:
         return None
