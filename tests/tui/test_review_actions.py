@@ -83,7 +83,7 @@ async def test_accept_copies_records_and_predrafts_the_next_step(demo, real_back
         assert (view.step, view.status != "done") == (1, True)
         assert view.predicted_incoming
         chain_text = str(screen.query_one(ChainPanel).render())
-        assert f"you sent: {chosen}" in chain_text
+        assert all(f"you sent: {message}" in chain_text for message in chosen.split("\n"))  # one line each
         assert f"Maya Chen, predicted: {view.predicted_incoming}" in chain_text
         assert any(n.startswith(": Accepted #1. Copied to the clipboard") for n in notes(app))
 

@@ -36,17 +36,18 @@ def _decisions(chain: DraftChain, chain_id: str) -> list:
     return [d for d in chain.feedback.decisions() if d.chain_id == chain_id]
 
 
-def _awaiting(view: ChainView, step: int) -> None:
+def _awaiting(view: ChainView, step: int, settings: Settings) -> None:
     assert (view.status, view.step) == ("awaiting_review", step)
     sources = [c.source for c in view.candidates]
-    assert 1 <= sources.count("model") <= 2 and sources.count("past") <= 2  # the world's draft.candidates = 2
+    assert 1 <= sources.count("model") <= settings.draft.candidates  # distinct samples only
+    assert sources.count("past") <= settings.draft.past_replies
     assert all(c.text.strip() for c in view.candidates)
     assert 0.0 < view.confidence <= 1.0
 
 
 def test_a_chain_runs_to_depth_two_across_two_processes(world: Settings, chain: DraftChain):
     first = chain.start("Maya", chain_id="two-processes")
-    _awaiting(first, 0)
+    _awaiting(first, 0, world)
     assert first.prompt.endswith("Maya: want to go climbing on saturday?\nMe:")
 
     env = {**os.environ, "PREDRAFT_DATA_DIR": str(world.data_dir)}
@@ -58,7 +59,7 @@ def test_a_chain_runs_to_depth_two_across_two_processes(world: Settings, chain: 
 
     # this process reads what the other one wrote, and finishes the chain
     resumed = chain.view("two-processes")
-    _awaiting(resumed, 1)
+    _awaiting(resumed, 1, world)
     assert resumed.predicted_incoming == second["predicted"]
     assert [c.text for c in resumed.candidates] == second["candidates"]
     sent = first.candidates[0].text.split("\n")
@@ -148,6 +149,6 @@ def test_the_whole_chain_runs_with_the_network_blocked(world: Settings, monkeypa
     monkeypatch.setattr(socket, "create_connection", create_connection)
     with DraftChain(world) as chain:  # loads its own model, embedder and index: all of it offline
         view = chain.resume(chain.start("Maya").chain_id, "accept", chosen_index=0)
-        _awaiting(view, 1)
+        _awaiting(view, 1, world)
         assert chain.resume(view.chain_id, "reject").status == "done"
     assert attempts == []

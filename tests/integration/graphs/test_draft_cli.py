@@ -22,7 +22,7 @@ def test_draft_json_prints_each_step_of_the_chain(world: Settings):
     assert [(s["step"], s["status"]) for s in steps] == [(0, "awaiting_review"), (1, "awaiting_review")]
     # one model sample per step, with up to draft.past_replies of the user's own past replies
     assert [[c["source"] for c in s["candidates"]].count("model") for s in steps] == [1, 1]
-    assert all(len(s["candidates"]) <= 3 for s in steps)
+    assert all(len(s["candidates"]) <= 1 + world.draft.past_replies for s in steps)
     assert steps[0]["predicted_incoming"] is None and steps[1]["predicted_incoming"]
     assert steps[0]["prompt"].startswith("### WhatsApp chat with Maya · Sunday 2023-12-31\n")
     assert all(e["timestamp"] < "2024-01-01" for s in steps for e in s["evidence"])
