@@ -276,9 +276,11 @@ def _config(chain_id: str) -> dict:
 
 
 def _candidate(c: RankedCandidate) -> Candidate:
-    # Chains checkpointed before past replies were offered have model samples only.
+    # Chains checkpointed before past replies were offered have model samples only, and before agreement
+    # was kept, none.
     return Candidate(text=c["text"], logprob=c["logprob"], similarity=c["similarity"], score=c["score"],
-                     source=c.get("source", "model"), evidence_id=c.get("evidence_id"))
+                     source=c.get("source", "model"), evidence_id=c.get("evidence_id"),
+                     agreement=c.get("agreement"))
 
 
 def _evidence(e: EvidenceRecord) -> Evidence:

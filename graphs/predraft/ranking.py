@@ -157,7 +157,7 @@ def rank(
             RankedCandidate(
                 text=text, messages=list(d["messages"]), logprob=mean, similarity=sim,
                 score=score(mean, sim, similarity_weight, has_evidence) * fit * agrees, source=d["source"],
-                evidence_id=d["evidence_id"],
+                evidence_id=d["evidence_id"], agreement=agreements[i],
             )
         )
     return sorted(ranked, key=lambda c: c["score"], reverse=True)

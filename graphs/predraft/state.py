@@ -9,7 +9,7 @@ replaced by the node that changes it.
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Literal, NotRequired, TypedDict
 
 from assistant.prompting import Turn
 
@@ -34,6 +34,9 @@ class RankedCandidate(TypedDict):
     score: float  # in [0, 1]; the ranking key and, for the top candidate, the confidence
     source: Source
     evidence_id: str | None
+    # mean chrF (0-1) against your other replies in the evidence; None: fewer than two, or
+    # `draft.agreement_weight` 0. Not required: chains checkpointed before it was kept lack the key.
+    agreement: NotRequired[float | None]
 
 
 class EvidenceRecord(TypedDict):

@@ -23,14 +23,18 @@ class Candidate:
     score: float  # in [0, 1]; the top one is the confidence
     source: Literal["model", "past"] = "model"  # "past": the user's own reply in a past exchange
     evidence_id: str | None = None  # that exchange, one of the view's evidence
+    agreement: float | None = None  # mean chrF (0-1) against your replies in the evidence; None: not computed
 
     def origin(self, evidence: list[Evidence]) -> str:
-        """Where it comes from, for the reviewer: a model sample's style, or which past reply it is."""
+        """Where it comes from, for the reviewer: a model sample's style, or which past reply it is; then
+        how much it agrees with what you said in the alike exchanges."""
         if self.source == "model":
-            return f"style {self.similarity:.2f}"
-        past = next((e.exchange for e in evidence if e.exchange.id == self.evidence_id), None)
-        said = f"your reply to {past.contact}, {past.timestamp:%Y-%m-%d}" if past else "your past reply"
-        return f"{said} · match {self.similarity:.2f}"
+            found = f"style {self.similarity:.2f}"
+        else:
+            past = next((e.exchange for e in evidence if e.exchange.id == self.evidence_id), None)
+            said = f"your reply to {past.contact}, {past.timestamp:%Y-%m-%d}" if past else "your past reply"
+            found = f"{said} · match {self.similarity:.2f}"
+        return found if self.agreement is None else f"{found} · agrees {self.agreement:.2f}"
 
 
 @dataclass

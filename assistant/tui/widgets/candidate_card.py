@@ -45,6 +45,7 @@ class CandidateCard(Static):
 
     def show(self, candidate: Candidate, evidence: list[Evidence]) -> None:
         self.remove_class("-streaming")
-        # score: the ranking key (the top one's is the confidence); then where the candidate comes from.
+        # score: the ranking key (the top one's is the confidence); then where the candidate comes from and how
+        # much it agrees with your replies in the evidence.
         detail = f"{score_bar(candidate.score)} {candidate.score:.2f} · {candidate.origin(evidence)}"
         self.update(Content.assemble(self._header(detail), "\n", (candidate.text, "bold")))

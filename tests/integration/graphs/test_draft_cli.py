@@ -26,7 +26,8 @@ def test_draft_json_prints_each_step_of_the_chain(world: Settings):
     assert steps[0]["predicted_incoming"] is None and steps[1]["predicted_incoming"]
     assert steps[0]["prompt"].startswith("### WhatsApp chat with Maya · Sunday 2023-12-31\n")
     assert all(e["timestamp"] < "2024-01-01" for s in steps for e in s["evidence"])
-    assert {"text", "logprob", "similarity", "score", "source", "evidence_id"} == set(steps[0]["candidates"][0])
+    assert {"text", "logprob", "similarity", "score", "source", "evidence_id", "agreement"} == \
+        set(steps[0]["candidates"][0])
 
 
 def test_draft_prints_panels_with_drafts_and_dated_evidence(world: Settings):

@@ -27,6 +27,7 @@ def test_the_draft_that_says_what_you_said_before_comes_first(settings, corpus, 
     assert [c.text for c in view.candidates][0] == "sounds good, see you at 8"
     assert sorted(c.text for c in view.candidates) == sorted(FIRST_DRAFTS)
     assert view.confidence == view.candidates[0].score
+    assert view.candidates[0].agreement == max(c.agreement for c in view.candidates)  # shown to the reviewer
 
 
 def _decisions(chain: DraftChain) -> list:
@@ -40,6 +41,7 @@ def test_start_stops_at_review_with_ranked_candidates_and_evidence(chain, index)
     assert [c.text for c in view.candidates] == FIRST_DRAFTS
     assert view.confidence == view.candidates[0].score
     assert view.candidates[0].similarity == pytest.approx(1.0)  # the user wrote exactly this before
+    assert {c.agreement for c in view.candidates} == {None}  # agreement_weight 0: not computed
     assert view.evidence[0].exchange.reply == "sounds good, see you at 9"
     assert view.prompt.endswith("Maya: are you coming tonight?\nMe:")
     assert view.prompt.startswith("### WhatsApp chat with Maya · Monday 2023-05-01\n")

@@ -9,6 +9,7 @@ from graph_doubles import PAST_EXCHANGES, ListIndex, WordsEmbedder
 
 from assistant.config import ConfigError, load_settings
 from graphs.predraft.api import DraftChain
+from graphs.predraft.views import Candidate
 
 
 @pytest.fixture
@@ -32,6 +33,13 @@ def test_close_past_replies_join_the_candidates_marked_with_their_exchange(chain
     # the model's "sounds good, see you at 8" nearly repeats it: the user's own words are shown instead
     assert "sounds good, see you at 8" not in [c.text for c in view.candidates]
     assert all(c.origin(view.evidence).startswith("style") for c in view.candidates if c.source == "model")
+
+
+def test_the_detail_line_says_how_much_a_candidate_agrees_only_where_that_was_computed():
+    assert Candidate("ok", -0.2, 0.57, 0.66).origin([]) == "style 0.57"
+    assert Candidate("ok", -0.2, 0.57, 0.66, agreement=0.31).origin([]) == "style 0.57 · agrees 0.31"
+    past = Candidate("ok", None, 0.7, 0.79, source="past", evidence_id="1:2", agreement=0.312)
+    assert past.origin([]) == "your past reply · match 0.70 · agrees 0.31"
 
 
 def test_accepting_a_past_reply_sends_it_and_records_it(chain):

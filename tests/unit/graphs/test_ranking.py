@@ -162,3 +162,15 @@ def test_the_candidate_that_says_what_you_said_wins_and_keeps_its_own_score():
     assert ranked[1]["score"] < ranked[0]["score"] / 2
     ties = rank(drafts, **even, agreement_weight=0.0)
     assert ties[0]["score"] == ties[1]["score"]  # weight 0: agreement does not count
+
+
+def test_rank_keeps_each_candidates_own_agreement_and_none_where_it_did_not_count():
+    drafts = [sample("the quarterly report is attached"), sample("yes! 7 it is")]
+    usual = ["yes! see you at 7", "yes! 7 works", "can't tonight, sorry"]
+    even = {"logprobs": [(-1.0, 1), (-1.0, 1)], "similarities": [0.5, 0.5], "similarity_weight": 0.5,
+            "has_evidence": True, "evidence_replies": usual}
+    ranked = rank(drafts, **even, agreement_weight=1.0)
+    # the raw chrF, not the factor relative to the best that weighs the score
+    assert [c["agreement"] for c in ranked] == [agreement(c["text"], usual) for c in ranked]
+    assert [c["agreement"] for c in rank(drafts, **even, agreement_weight=0.0)] == [None, None]
+    assert rank(drafts, **(even | {"evidence_replies": usual[:1]}), agreement_weight=1.0)[0]["agreement"] is None
